@@ -1,0 +1,1 @@
+"""Plain value objects and the error tree. Imports nothing outside the standard library."""

@@ -1,0 +1,160 @@
+"""Ports: the Protocols services use to reach the world.
+
+Adapters implement them (``bot.sources``, ``bot.analysis``, ``storage``, ``bot.chat.*``); the
+composition root (``bot.main``) passes implementations in. Services never import an adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain.models import (
+    AnalysisResult,
+    Answer,
+    ChunkSpan,
+    Document,
+    FetchedDocument,
+    Lens,
+    Passage,
+    Source,
+    SourceReading,
+    SourceSpec,
+    StoredAnalysis,
+    StoredClaim,
+    StoredObservation,
+)
+
+
+class Clock(Protocol):
+    """Tells the time (UTC, timezone-aware)."""
+
+    def now(self) -> datetime: ...
+
+
+class SourceReader(Protocol):
+    """Reads one source over the network."""
+
+    def read(self, source: Source) -> SourceReading:
+        """Poll ``source`` (conditionally, with its stored validators).
+
+        Returns the documents found; raises ``SourceError`` with a one-line reason when the
+        source as a whole can't be read. Items that fail alone are listed in ``skipped``.
+        """
+        ...
+
+
+class Analyzer(Protocol):
+    """Reads a document under a lens."""
+
+    @property
+    def model(self) -> str:
+        """The model name recorded with each analysis ("offline" for the rule analyzer)."""
+        ...
+
+    @property
+    def prompt_version(self) -> str:
+        """The prompt id@version the analysis was made with."""
+        ...
+
+    def analyze(self, document: Document, lens: Lens) -> AnalysisResult:
+        """Extract claims, indicator observations, stance and summary.
+
+        Every quote in the result has been found in ``document.text``. Raises
+        ``AnalysisError`` when no result can be produced.
+        """
+        ...
+
+
+class Answerer(Protocol):
+    """Turns retrieved passages into an answer with numbered, verified citations."""
+
+    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
+        """Answer ``question`` from ``passages`` only; ``answered=False`` when they don't."""
+        ...
+
+
+class SourceStore(Protocol):
+    """Sources and their health."""
+
+    def upsert_source(self, spec: SourceSpec) -> Source:
+        """Create the source named ``spec.name`` or update its settings; keeps its health."""
+        ...
+
+    def list_sources(self, *, enabled_only: bool = False) -> list[Source]: ...
+
+    def get_source(self, name: str) -> Source | None: ...
+
+    def remove_source(self, name: str) -> bool:
+        """Delete the source; its documents stay. False when there was none."""
+        ...
+
+    def record_poll_ok(
+        self, source_id: int, *, at: datetime, etag: str | None, last_modified: str | None
+    ) -> None: ...
+
+    def record_poll_failure(self, source_id: int, *, at: datetime, error: str) -> None: ...
+
+
+class DocumentStore(Protocol):
+    """Documents, their chunks and full-text retrieval."""
+
+    def find_document(self, *, canonical_url: str, content_hash: str) -> Document | None:
+        """The stored document with this canonical URL or this content hash, if any."""
+        ...
+
+    def add_document(
+        self,
+        fetched: FetchedDocument,
+        *,
+        source_id: int | None,
+        content_hash: str,
+        chunks: Sequence[ChunkSpan],
+        fetched_at: datetime,
+    ) -> Document:
+        """Store a new document and its chunks (indexed for full-text search)."""
+        ...
+
+    def get_documents(self, ids: Sequence[int]) -> list[Document]: ...
+
+    def documents_to_analyze(self, *, lens_id: str, model: str, prompt_version: str) -> list[Document]:
+        """Documents with no analysis yet for this (lens, model, prompt version)."""
+        ...
+
+    def search_passages(
+        self, query: str, *, limit: int = 8, document_ids: Sequence[int] | None = None
+    ) -> list[Passage]:
+        """Best-matching chunks for ``query`` (BM25 / ts_rank), best first."""
+        ...
+
+
+class AnalysisStore(Protocol):
+    """Analyses and what they found: the claim ledger and indicator series."""
+
+    def save_analysis(
+        self,
+        document_id: int,
+        *,
+        lens_id: str,
+        result: AnalysisResult,
+        created_at: datetime,
+    ) -> int:
+        """Store an analysis with its claims and observations; returns its id."""
+        ...
+
+    def list_analyses(self, *, lens_id: str, since: datetime | None = None) -> list[StoredAnalysis]:
+        """Analyses of documents fetched at or after ``since`` (all when None), newest first."""
+        ...
+
+    def list_claims(self, *, lens_id: str) -> list[StoredClaim]:
+        """Every claim in the ledger, oldest said first."""
+        ...
+
+    def list_observations(self, *, lens_id: str) -> list[StoredObservation]:
+        """Every indicator observation, oldest as-of first."""
+        ...
+
+
+class Store(SourceStore, DocumentStore, AnalysisStore, Protocol):
+    """The whole store, as the composition root hands it to services."""
