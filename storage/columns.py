@@ -1,0 +1,37 @@
+"""Column types shared by the tables: timezone-aware UTC datetimes on every backend."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+SQLITE = "sqlite"
+
+
+def as_utc(value: datetime) -> datetime:
+    """``value`` as an aware UTC datetime; a naive value is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """``DateTime(timezone=True)`` that always returns aware UTC datetimes.
+
+    SQLite keeps no offset, so values are stored there as naive UTC and marked UTC on the way
+    out; PostgreSQL stores ``timestamptz``. Naive input is taken to be UTC.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        utc = as_utc(value)
+        return utc.replace(tzinfo=None) if dialect.name == SQLITE else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else as_utc(value)

@@ -1,0 +1,224 @@
+"""``SqlStore``: the ``bot.ports.Store`` over SQLAlchemy, one short session per call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.domain.errors import StorageError
+from bot.domain.models import (
+    AnalysisResult,
+    ChunkSpan,
+    Document,
+    FetchedDocument,
+    Passage,
+    Source,
+    SourceSpec,
+    StoredAnalysis,
+    StoredClaim,
+    StoredObservation,
+)
+from bot.ports import Store
+from storage.db import describe_error, mask_url
+from storage.search import search_chunks
+from storage.stores import analyses, documents, sources
+
+
+class SqlStore:
+    """Sources, documents, chunks and analyses in one database (SQLite or PostgreSQL).
+
+    Every method opens its own short session and commits before returning. Database failures
+    are raised as ``StorageError`` with the URL (password hidden) and the driver's reason.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @contextmanager
+    def _session(self, *, pass_conflicts: bool = False) -> Iterator[Session]:
+        """A session in a transaction; errors become ``StorageError`` (conflicts if asked)."""
+        try:
+            with Session(self._engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except sa.exc.SQLAlchemyError as exc:
+            if pass_conflicts and isinstance(exc, sa.exc.IntegrityError):
+                raise
+            raise self._build_error("failed", exc) from exc
+
+    def _build_error(self, what: str, exc: sa.exc.SQLAlchemyError) -> StorageError:
+        where = mask_url(self._engine.url)
+        return StorageError(f"database {where} {what}: {describe_error(exc)}")
+
+    # Sources -----------------------------------------------------------------------------
+
+    def upsert_source(self, spec: SourceSpec) -> Source:
+        """Create the source named ``spec.name`` or update its settings; keeps its health."""
+        with self._session() as session:
+            return sources.upsert_source(session=session, spec=spec)
+
+    def list_sources(self, *, enabled_only: bool = False) -> list[Source]:
+        """Every source, by name, with its document count."""
+        with self._session() as session:
+            return sources.list_sources(session=session, enabled_only=enabled_only)
+
+    def get_source(self, name: str) -> Source | None:
+        """The source named ``name``, or None."""
+        with self._session() as session:
+            return sources.get_source(session=session, name=name)
+
+    def remove_source(self, name: str) -> bool:
+        """Delete the source; its documents stay (with no source). False when there was none."""
+        with self._session() as session:
+            return sources.delete_source(session=session, name=name)
+
+    def record_poll_ok(
+        self, source_id: int, *, at: datetime, etag: str | None, last_modified: str | None
+    ) -> None:
+        """Store a successful poll: validators kept, error cleared, failure count reset."""
+        with self._session() as session:
+            sources.record_poll_ok(
+                session=session, source_id=source_id, at=at, etag=etag, last_modified=last_modified
+            )
+
+    def record_poll_failure(self, source_id: int, *, at: datetime, error: str) -> None:
+        """Store a failed poll: its one-line reason and one more consecutive failure."""
+        with self._session() as session:
+            sources.record_poll_failure(session=session, source_id=source_id, at=at, error=error)
+
+    # Documents ---------------------------------------------------------------------------
+
+    def find_document(self, *, canonical_url: str, content_hash: str) -> Document | None:
+        """The stored document with this canonical URL or this content hash, if any."""
+        with self._session() as session:
+            return documents.find_document(
+                session=session, canonical_url=canonical_url, content_hash=content_hash
+            )
+
+    def add_document(
+        self,
+        fetched: FetchedDocument,
+        *,
+        source_id: int | None,
+        content_hash: str,
+        chunks: Sequence[ChunkSpan],
+        fetched_at: datetime,
+    ) -> Document:
+        """Store a new document and its chunks (indexed for full-text search).
+
+        When a document with the same canonical URL or content hash is already stored (another
+        replica may have stored it first), nothing is written and that stored document is
+        returned unchanged: compare ``result.id`` with an earlier ``find_document`` to tell.
+        """
+        try:
+            with self._session(pass_conflicts=True) as session:
+                document_id = documents.insert_document(
+                    session=session,
+                    fetched=fetched,
+                    source_id=source_id,
+                    content_hash=content_hash,
+                    chunks=chunks,
+                    fetched_at=fetched_at,
+                )
+        except sa.exc.IntegrityError as exc:
+            return self._find_duplicate(fetched.canonical_url, content_hash, exc)
+        return self.get_documents([document_id])[0]
+
+    def _find_duplicate(
+        self, canonical_url: str, content_hash: str, exc: sa.exc.IntegrityError
+    ) -> Document:
+        existing = self.find_document(canonical_url=canonical_url, content_hash=content_hash)
+        if existing is None:
+            raise self._build_error("refused a document", exc) from exc
+        return existing
+
+    def get_documents(self, ids: Sequence[int]) -> list[Document]:
+        """The documents with these ids, in the order given; unknown ids are left out."""
+        with self._session() as session:
+            return documents.get_documents(session=session, ids=ids)
+
+    def documents_to_analyze(
+        self, *, lens_id: str, model: str, prompt_version: str
+    ) -> list[Document]:
+        """Documents with no analysis yet for this (lens, model, prompt version), oldest first."""
+        with self._session() as session:
+            return documents.list_documents_to_analyze(
+                session=session, lens_id=lens_id, model=model, prompt_version=prompt_version
+            )
+
+    def search_passages(
+        self, query: str, *, limit: int = 8, document_ids: Sequence[int] | None = None
+    ) -> list[Passage]:
+        """Best-matching chunks for ``query`` (BM25 / ts_rank_cd), best first.
+
+        Any text is a valid query; one with no searchable words gives no passages.
+        """
+        with self._session() as session:
+            scored = search_chunks(
+                session=session, query=query, limit=limit, document_ids=document_ids
+            )
+            return documents.get_passages(session=session, scored_chunk_ids=scored)
+
+    # Analyses ----------------------------------------------------------------------------
+
+    def save_analysis(
+        self, document_id: int, *, lens_id: str, result: AnalysisResult, created_at: datetime
+    ) -> int:
+        """Store an analysis with its claims and observations; returns its id.
+
+        When this document already has an analysis for (lens, prompt version, model), nothing
+        is written and the stored analysis's id is returned.
+        """
+        try:
+            with self._session(pass_conflicts=True) as session:
+                return analyses.insert_analysis(
+                    session=session,
+                    document_id=document_id,
+                    lens_id=lens_id,
+                    result=result,
+                    created_at=created_at,
+                )
+        except sa.exc.IntegrityError as exc:
+            return self._find_analysis(document_id, lens_id, result, exc)
+
+    def _find_analysis(
+        self, document_id: int, lens_id: str, result: AnalysisResult, exc: sa.exc.IntegrityError
+    ) -> int:
+        with self._session() as session:
+            existing = analyses.find_analysis_id(
+                session=session,
+                document_id=document_id,
+                lens_id=lens_id,
+                model=result.model,
+                prompt_version=result.prompt_version,
+            )
+        if existing is None:
+            raise self._build_error("refused an analysis", exc) from exc
+        return existing
+
+    def list_analyses(self, *, lens_id: str, since: datetime | None = None) -> list[StoredAnalysis]:
+        """Analyses of documents fetched at or after ``since`` (all when None), newest first."""
+        with self._session() as session:
+            return analyses.list_analyses(session=session, lens_id=lens_id, since=since)
+
+    def list_claims(self, *, lens_id: str) -> list[StoredClaim]:
+        """Every claim in the ledger, oldest said first."""
+        with self._session() as session:
+            return analyses.list_claims(session=session, lens_id=lens_id)
+
+    def list_observations(self, *, lens_id: str) -> list[StoredObservation]:
+        """Every indicator observation, oldest as-of first."""
+        with self._session() as session:
+            return analyses.list_observations(session=session, lens_id=lens_id)
+
+
+if TYPE_CHECKING:
+
+    def _check_store_port(engine: Engine) -> Store:
+        """mypy proves here that ``SqlStore`` implements the whole ``Store`` port."""
+        return SqlStore(engine)

@@ -1,0 +1,236 @@
+"""Analysis rows with their claims and indicator observations."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from bot.domain.models import (
+    AnalysisResult,
+    Claim,
+    ClaimScope,
+    IndicatorObservation,
+    Stance,
+    StoredAnalysis,
+    StoredClaim,
+    StoredObservation,
+)
+from storage.columns import as_utc
+from storage.stores.documents import build_document
+from storage.tables import AnalysisRow, ClaimRow, DocumentRow, IndicatorObsRow, SourceRow
+
+
+def insert_analysis(
+    *,
+    session: Session,
+    document_id: int,
+    lens_id: str,
+    result: AnalysisResult,
+    created_at: datetime,
+) -> int:
+    """Insert an analysis with its claims and observations; returns its id.
+
+    Raises ``sqlalchemy.exc.IntegrityError`` when the document already has an analysis for
+    this (lens, prompt version, model).
+    """
+    row = AnalysisRow(
+        document_id=document_id,
+        lens_id=lens_id,
+        prompt_version=result.prompt_version,
+        model=result.model,
+        stance=result.stance.value,
+        stance_reason=result.stance_reason,
+        relevance=result.relevance,
+        summary=result.summary,
+        degraded=result.degraded,
+        quotes_dropped=result.quotes_dropped,
+        created_at=created_at,
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    session.add_all(_build_claim_row(row.id, document_id, claim) for claim in result.claims)
+    session.add_all(_build_obs_row(row.id, document_id, obs) for obs in result.indicators)
+    session.flush()
+    return row.id
+
+
+def _build_claim_row(analysis_id: int, document_id: int, claim: Claim) -> ClaimRow:
+    return ClaimRow(
+        analysis_id=analysis_id,
+        document_id=document_id,
+        speaker=claim.speaker,
+        said_at=claim.said_at,
+        quote=claim.quote,
+        start=claim.start,
+        end=claim.end,
+        scope=claim.scope.value,
+    )
+
+
+def _build_obs_row(
+    analysis_id: int, document_id: int, obs: IndicatorObservation
+) -> IndicatorObsRow:
+    return IndicatorObsRow(
+        analysis_id=analysis_id,
+        document_id=document_id,
+        indicator=obs.indicator,
+        low=obs.low,
+        high=obs.high,
+        unit=obs.unit,
+        as_of=obs.as_of,
+        quote=obs.quote,
+        start=obs.start,
+        end=obs.end,
+    )
+
+
+def find_analysis_id(
+    *, session: Session, document_id: int, lens_id: str, model: str, prompt_version: str
+) -> int | None:
+    """The id of the analysis for this document, lens, model and prompt version, if any."""
+    statement = select(AnalysisRow.id).where(
+        AnalysisRow.document_id == document_id,
+        AnalysisRow.lens_id == lens_id,
+        AnalysisRow.model == model,
+        AnalysisRow.prompt_version == prompt_version,
+    )
+    return session.exec(statement).first()
+
+
+def build_claim(row: ClaimRow) -> Claim:
+    """The domain ``Claim`` for ``row``."""
+    return Claim(
+        speaker=row.speaker,
+        quote=row.quote,
+        start=row.start,
+        end=row.end,
+        scope=ClaimScope(row.scope),
+        said_at=row.said_at,
+    )
+
+
+def build_observation(row: IndicatorObsRow) -> IndicatorObservation:
+    """The domain ``IndicatorObservation`` for ``row``."""
+    return IndicatorObservation(
+        indicator=row.indicator,
+        quote=row.quote,
+        start=row.start,
+        end=row.end,
+        low=row.low,
+        high=row.high,
+        unit=row.unit,
+        as_of=row.as_of,
+    )
+
+
+def list_analyses(
+    *, session: Session, lens_id: str, since: datetime | None = None
+) -> list[StoredAnalysis]:
+    """Analyses under ``lens_id`` of documents fetched at or after ``since``, newest first."""
+    statement = (
+        select(AnalysisRow, DocumentRow, SourceRow.name)
+        .join(DocumentRow, col(DocumentRow.id) == col(AnalysisRow.document_id))
+        .outerjoin(SourceRow, col(SourceRow.id) == col(DocumentRow.source_id))
+        .where(AnalysisRow.lens_id == lens_id)
+        .order_by(col(DocumentRow.fetched_at).desc(), col(AnalysisRow.id).desc())
+    )
+    if since is not None:
+        statement = statement.where(col(DocumentRow.fetched_at) >= since)
+    rows = session.exec(statement).all()
+    analysis_ids = [analysis.id for analysis, _, _ in rows if analysis.id is not None]
+    claims = _load_claims(session, analysis_ids)
+    observations = _load_observations(session, analysis_ids)
+    return [
+        StoredAnalysis(
+            id=analysis.id or 0,
+            document=build_document(document, source_name=source_name),
+            result=_build_result(analysis, claims[analysis.id], observations[analysis.id]),
+            lens_id=analysis.lens_id,
+            created_at=as_utc(analysis.created_at),
+        )
+        for analysis, document, source_name in rows
+    ]
+
+
+def _build_result(
+    row: AnalysisRow, claims: Sequence[Claim], observations: Sequence[IndicatorObservation]
+) -> AnalysisResult:
+    return AnalysisResult(
+        stance=Stance(row.stance),
+        stance_reason=row.stance_reason,
+        relevance=row.relevance,
+        summary=row.summary,
+        claims=tuple(claims),
+        indicators=tuple(observations),
+        quotes_dropped=row.quotes_dropped,
+        degraded=row.degraded,
+        model=row.model,
+        prompt_version=row.prompt_version,
+    )
+
+
+def _load_claims(session: Session, analysis_ids: list[int]) -> defaultdict[int | None, list[Claim]]:
+    by_analysis: defaultdict[int | None, list[Claim]] = defaultdict(list)
+    if analysis_ids:
+        statement = (
+            select(ClaimRow)
+            .where(col(ClaimRow.analysis_id).in_(analysis_ids))
+            .order_by(col(ClaimRow.id))
+        )
+        for row in session.exec(statement):
+            by_analysis[row.analysis_id].append(build_claim(row))
+    return by_analysis
+
+
+def _load_observations(
+    session: Session, analysis_ids: list[int]
+) -> defaultdict[int | None, list[IndicatorObservation]]:
+    by_analysis: defaultdict[int | None, list[IndicatorObservation]] = defaultdict(list)
+    if analysis_ids:
+        statement = (
+            select(IndicatorObsRow)
+            .where(col(IndicatorObsRow.analysis_id).in_(analysis_ids))
+            .order_by(col(IndicatorObsRow.id))
+        )
+        for row in session.exec(statement):
+            by_analysis[row.analysis_id].append(build_observation(row))
+    return by_analysis
+
+
+def list_claims(*, session: Session, lens_id: str) -> list[StoredClaim]:
+    """Every claim found under ``lens_id``, oldest said first (undated last)."""
+    statement = (
+        select(ClaimRow, DocumentRow, SourceRow.name)
+        .join(AnalysisRow, col(AnalysisRow.id) == col(ClaimRow.analysis_id))
+        .join(DocumentRow, col(DocumentRow.id) == col(ClaimRow.document_id))
+        .outerjoin(SourceRow, col(SourceRow.id) == col(DocumentRow.source_id))
+        .where(AnalysisRow.lens_id == lens_id)
+        .order_by(sa.nulls_last(col(ClaimRow.said_at).asc()), col(ClaimRow.id))
+    )
+    return [
+        StoredClaim(claim=build_claim(claim), document=build_document(document, source_name=name))
+        for claim, document, name in session.exec(statement)
+    ]
+
+
+def list_observations(*, session: Session, lens_id: str) -> list[StoredObservation]:
+    """Every indicator observation under ``lens_id``, oldest as-of first (undated last)."""
+    statement = (
+        select(IndicatorObsRow, DocumentRow, SourceRow.name)
+        .join(AnalysisRow, col(AnalysisRow.id) == col(IndicatorObsRow.analysis_id))
+        .join(DocumentRow, col(DocumentRow.id) == col(IndicatorObsRow.document_id))
+        .outerjoin(SourceRow, col(SourceRow.id) == col(DocumentRow.source_id))
+        .where(AnalysisRow.lens_id == lens_id)
+        .order_by(sa.nulls_last(col(IndicatorObsRow.as_of).asc()), col(IndicatorObsRow.id))
+    )
+    return [
+        StoredObservation(
+            observation=build_observation(obs), document=build_document(document, source_name=name)
+        )
+        for obs, document, name in session.exec(statement)
+    ]
