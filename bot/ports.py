@@ -118,7 +118,9 @@ class DocumentStore(Protocol):
 
     def get_documents(self, ids: Sequence[int]) -> list[Document]: ...
 
-    def documents_to_analyze(self, *, lens_id: str, model: str, prompt_version: str) -> list[Document]:
+    def documents_to_analyze(
+        self, *, lens_id: str, model: str, prompt_version: str
+    ) -> list[Document]:
         """Documents with no analysis yet for this (lens, model, prompt version)."""
         ...
 

@@ -16,3 +16,9 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith(("BRIEFBOT_", "SLACK_")):
             monkeypatch.delenv(name, raising=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In CI the PostgreSQL tests must run, never skip."""
+    if os.environ.get("CI") == "true" and not TEST_DATABASE_URL:
+        raise pytest.UsageError("CI=true but BRIEFBOT_TEST_DATABASE_URL is not set")

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+UNATTRIBUTED = "unattributed"  # a claim whose speaker the analyzer could not name
+
 
 class SourceKind(StrEnum):
     """How a source is read."""
@@ -234,6 +236,16 @@ class IndicatorSpec:
     terms: tuple[str, ...]
     direction: Direction
     definition: str = ""
+    cues: tuple[str, ...] = ()  # phrases that state the indicator without a number
+    min_count: float | None = None  # smaller counts are about something else ("two members")
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeSpec:
+    """A claim scope and the words that mark a claim as being about it."""
+
+    scope: ClaimScope
+    cues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +261,9 @@ class Lens:
     indicators: tuple[IndicatorSpec, ...]
     premature_cues: tuple[str, ...] = ()
     victory_cues: tuple[str, ...] = ()
+    scopes: tuple[ScopeSpec, ...] = ()
+    context_terms: tuple[str, ...] = ()  # words that put a claim cue in the lens's context
+    digest_sections: tuple[str, ...] = ()
 
     def indicator(self, name: str) -> IndicatorSpec | None:
         """The indicator named ``name``, or None."""

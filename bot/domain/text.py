@@ -8,7 +8,8 @@ import re
 from bot.domain.models import ChunkSpan
 
 _SPACE = re.compile(r"\s+")
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)\]]))\s+|\n{2,}")
+# Sentence ends: after . ! ? (and a closing quote or bracket), at blank lines, before bullets.
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)\]]))\s+|\n\s*\n\s*|\n(?=[-•*–]\s)")
 
 
 def normalize_text(text: str) -> str:

@@ -1,0 +1,1 @@
+"""Chat adapters: Slack, Teams and the terminal."""

@@ -1,0 +1,166 @@
+"""The one Settings object: every knob an operator can turn, read from the environment.
+
+Names are flat, ``BRIEFBOT_<SECTION>_<NAME>``, except Slack's own three (``SLACK_BOT_TOKEN``,
+``SLACK_APP_TOKEN``, ``SLACK_SIGNING_SECRET``). A wrong value fails at start-up with a
+``ConfigError`` naming the variable. Nothing else in Briefbot reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.domain.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATABASE_URL = "sqlite:///data/briefbot.db"
+DEFAULT_LENS_PATH = PROJECT_ROOT / "prompts" / "lenses" / "premature_victory.yaml"
+DEFAULT_DEMO_DIR = PROJECT_ROOT / "examples" / "demo"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class FetchSettings(BaseModel):
+    """How the collector talks to the web."""
+
+    user_agent: str
+    contact: str
+    connect_timeout: float
+    read_timeout: float
+    total_timeout: float
+    max_bytes: int
+    max_redirects: int
+    allow_hosts: tuple[str, ...]
+
+
+class LLMSettings(BaseModel):
+    """The OpenAI-compatible endpoint; absent base URL means the offline analyzer."""
+
+    base_url: str | None
+    model: str | None
+    api_key: SecretStr | None
+
+
+class SlackSettings(BaseModel):
+    """Slack credentials and API location."""
+
+    bot_token: SecretStr | None
+    app_token: SecretStr | None
+    signing_secret: SecretStr | None
+    api_url: str
+
+
+class Settings(BaseSettings):
+    """Everything configurable, validated once at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BRIEFBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        env_ignore_empty=True,
+    )
+
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, min_length=1)
+    lens_path: Path = DEFAULT_LENS_PATH
+    demo_dir: Path = DEFAULT_DEMO_DIR
+    chunk_chars: int = Field(default=1200, ge=200, le=20_000)
+
+    fetch_user_agent: str = "Briefbot/0.1"
+    fetch_contact: str = ""
+    fetch_connect_timeout: float = Field(default=10.0, gt=0, le=120)
+    fetch_read_timeout: float = Field(default=30.0, gt=0, le=600)
+    fetch_total_timeout: float = Field(default=120.0, gt=0, le=3600)
+    fetch_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=1024**3)
+    fetch_max_redirects: int = Field(default=5, ge=0, le=20)
+    fetch_allow_hosts: str = ""
+
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN")
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET")
+    )
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+
+    @field_validator("slack_api_url", "llm_base_url")
+    @classmethod
+    def _require_http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _end_with_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    def fetch(self) -> FetchSettings:
+        """The collector's slice."""
+        hosts = tuple(host.strip() for host in self.fetch_allow_hosts.split(",") if host.strip())
+        return FetchSettings(
+            user_agent=self.fetch_user_agent,
+            contact=self.fetch_contact,
+            connect_timeout=self.fetch_connect_timeout,
+            read_timeout=self.fetch_read_timeout,
+            total_timeout=self.fetch_total_timeout,
+            max_bytes=self.fetch_max_bytes,
+            max_redirects=self.fetch_max_redirects,
+            allow_hosts=hosts,
+        )
+
+    def llm(self) -> LLMSettings:
+        """The LLM client's slice."""
+        return LLMSettings(
+            base_url=self.llm_base_url, model=self.llm_model, api_key=self.llm_api_key
+        )
+
+    def slack(self) -> SlackSettings:
+        """The Slack adapter's slice."""
+        return SlackSettings(
+            bot_token=self.slack_bot_token,
+            app_token=self.slack_app_token,
+            signing_secret=self.slack_signing_secret,
+            api_url=self.slack_api_url,
+        )
+
+
+_SLACK_NAMES = {
+    "slack_bot_token": "SLACK_BOT_TOKEN",
+    "slack_app_token": "SLACK_APP_TOKEN",
+    "slack_signing_secret": "SLACK_SIGNING_SECRET",
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the settings; a bad value raises ConfigError naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from exc
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line: the first bad variable and why."""
+    error = exc.errors()[0]
+    field = str(error["loc"][0]) if error["loc"] else "settings"
+    if field.isupper():
+        return f"setting {field} is invalid: {error['msg']}"
+    variable = _SLACK_NAMES.get(field, f"BRIEFBOT_{field.upper()}")
+    return f"setting {variable} is invalid: {error['msg']}"
