@@ -28,9 +28,7 @@ def test_headings_and_list_items_stay_separate_paragraphs() -> None:
     assert "2. Detainees" in paragraphs
     assert paragraphs[-1] == "- Al-Hol held about 70,000 people."
     assert paragraphs[-2].startswith("- The SDF held")
-    assert paragraphs[-2].endswith(
-        "2,000 foreigners."
-    )
+    assert paragraphs[-2].endswith("2,000 foreigners.")
 
 
 def test_empty_and_blank_text() -> None:
