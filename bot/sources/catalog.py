@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.domain.errors import ConfigError
 from bot.domain.models import DocumentKind, SourceKind, SourceSpec
@@ -27,6 +27,13 @@ class _SourceEntry(BaseModel):
     poll_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
     link_pattern: str | None = None
     enabled: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _require_http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value
 
     def to_spec(self) -> SourceSpec:
         kind = self.document_kind or (

@@ -68,11 +68,13 @@ def test_broken_source_fails_alone_and_is_recorded(run_cli: Run, tmp_path: Path)
         result = run_cli("collect", env=env)
     assert result.returncode == 0, result.stderr
     assert count_rows(tmp_path, "document") == 1
-    listing = run_cli("sources", "list")
-    bad_row = next(
-        line for line in listing.stdout.splitlines() if line.strip(" │|").startswith("bad")
-    )
-    assert "1" in bad_row  # one consecutive failure recorded on the source's health
+    assert "not a feed" in result.stdout  # the summary table names the reason
+    with sqlite3.connect(tmp_path / "briefbot.db") as connection:
+        health = dict(connection.execute("SELECT name, failure_count FROM source").fetchall())
+        error = connection.execute("SELECT last_error FROM source WHERE name='bad'").fetchone()[0]
+    assert health == {"good": 0, "bad": 1}
+    assert "not a feed" in error
+    assert "\n" not in error
 
 
 def test_loopback_sources_are_refused_without_the_allow_list(run_cli: Run, tmp_path: Path) -> None:

@@ -45,6 +45,7 @@ def test_valid_file_gives_specs_with_placeholder_replaced(tmp_path: Path) -> Non
         ("sources: [", "not valid YAML"),
         ("- just a list", "sources"),
         ("sources:\n  - name: x\n    url: http://a\n    kind: gopher\n", "kind"),
+        ("sources:\n  - name: x\n    url: file:///etc/passwd\n    kind: rss\n", "http(s)"),
         ("sources:\n  - name: x\n    url: http://a\n    kind: rss\n    colour: red\n", "colour"),
         (
             "sources:\n  - {name: x, url: 'http://a', kind: rss}\n"

@@ -9,6 +9,7 @@ matches when an observation of the same indicator holds at least 50% of the gold
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,6 +54,9 @@ GOLD_ALIASES = {
 }
 _TOKEN = re.compile(r"[a-z0-9]+")
 _PARENTHETICAL = re.compile(r"\([^)]*\)")
+
+if os.environ.get("CI") == "true" and not (CORPUS / "documents.jsonl").is_file():
+    raise RuntimeError(f"CI needs the development corpus at {CORPUS}")
 
 pytestmark = pytest.mark.skipif(
     not (CORPUS / "documents.jsonl").is_file(),
