@@ -15,6 +15,7 @@ from bot.domain.models import (
     Answer,
     ChunkSpan,
     Document,
+    DocumentVersion,
     FetchedDocument,
     Lens,
     Passage,
@@ -97,11 +98,27 @@ class SourceStore(Protocol):
     def record_poll_failure(self, source_id: int, *, at: datetime, error: str) -> None: ...
 
 
-class DocumentStore(Protocol):
-    """Documents, their chunks and full-text retrieval."""
+class TextSigner(Protocol):
+    """Near-duplicate detection: locality-sensitive band keys and a similarity estimate."""
 
-    def find_document(self, *, canonical_url: str, content_hash: str) -> Document | None:
-        """The stored document with this canonical URL or this content hash, if any."""
+    def bands(self, text: str) -> tuple[int, ...]:
+        """Band keys of ``text``: near-duplicate texts share at least one (LSH)."""
+        ...
+
+    def similarity(self, first: str, second: str) -> float:
+        """Estimated Jaccard similarity (0–1) of the two texts' word shingles."""
+        ...
+
+
+class DocumentStore(Protocol):
+    """Documents, their versions, the sources they were seen at, chunks and retrieval."""
+
+    def find_document_by_url(self, canonical_url: str) -> Document | None: ...
+
+    def find_document_by_hash(self, content_hash: str) -> Document | None: ...
+
+    def find_near_duplicates(self, bands: Sequence[int], *, limit: int = 5) -> list[Document]:
+        """Documents sharing at least one band key, most shared first."""
         ...
 
     def add_document(
@@ -110,10 +127,42 @@ class DocumentStore(Protocol):
         *,
         source_id: int | None,
         content_hash: str,
+        bands: Sequence[int],
         chunks: Sequence[ChunkSpan],
         fetched_at: datetime,
     ) -> Document:
-        """Store a new document and its chunks (indexed for full-text search)."""
+        """Store a new document with its chunks (indexed) and band keys.
+
+        When another writer stored the same canonical URL or content hash first, nothing is
+        written and that stored document is returned.
+        """
+        ...
+
+    def revise_document(
+        self,
+        document_id: int,
+        fetched: FetchedDocument,
+        *,
+        content_hash: str,
+        bands: Sequence[int],
+        chunks: Sequence[ChunkSpan],
+        fetched_at: datetime,
+    ) -> Document:
+        """Replace a document's text (and chunks, bands) keeping the old text as a version."""
+        ...
+
+    def link_source(
+        self, document_id: int, *, source_id: int | None, url: str, seen_at: datetime
+    ) -> bool:
+        """Record that ``source_id`` also carries the document at ``url``; False if known."""
+        ...
+
+    def list_versions(self, document_id: int) -> list[DocumentVersion]:
+        """Earlier texts of the document, oldest first."""
+        ...
+
+    def list_document_urls(self, document_id: int) -> list[str]:
+        """Every URL the document was seen at, first seen first."""
         ...
 
     def get_documents(self, ids: Sequence[int]) -> list[Document]: ...
@@ -121,7 +170,8 @@ class DocumentStore(Protocol):
     def documents_to_analyze(
         self, *, lens_id: str, model: str, prompt_version: str
     ) -> list[Document]:
-        """Documents with no analysis yet for this (lens, model, prompt version)."""
+        """Documents whose current text (content hash) has no analysis for this
+        (lens, model, prompt version): new documents, and documents revised since."""
         ...
 
     def search_passages(

@@ -71,6 +71,7 @@ class SourceSpec:
     poll_minutes: int = 60
     link_pattern: str | None = None
     enabled: bool = True
+    respect_robots: bool = True  # listing pages obey robots.txt unless this is turned off
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,8 @@ class FetchedDocument:
     kind: DocumentKind
     published_at: datetime | None = None
     speaker: str | None = None
+    language: str | None = None
+    page_starts: tuple[int, ...] = ()  # PDF: where each page starts in ``text``
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +139,32 @@ class Document:
     published_at: datetime | None = None
     speaker: str | None = None
     source_name: str | None = None
+    language: str | None = None
+    version: int = 1  # 1 + the number of times the publisher changed its text
+    updated_at: datetime | None = None
+    page_starts: tuple[int, ...] = ()
+
+
+class SaveOutcome(StrEnum):
+    """What storing a fetched document did."""
+
+    NEW = "new"  # a document not seen before
+    UPDATED = "updated"  # same URL, changed text: the old text is kept as a version
+    UNCHANGED = "unchanged"  # seen before from this source, same text
+    LINKED = "linked"  # the same (or nearly the same) text from another source or URL
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentVersion:
+    """An earlier text of a document, kept so past digests stay reproducible."""
+
+    document_id: int
+    version: int
+    title: str
+    text: str
+    content_hash: str
+    fetched_at: datetime
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
