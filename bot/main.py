@@ -19,7 +19,9 @@ from bot.services.collect import CollectService
 from bot.services.digest import DigestService
 from bot.settings import FetchSettings, Settings
 from bot.sources.fetch import FetchPolicy, HttpFetcher
+from bot.sources.neardup import MinHashSigner
 from bot.sources.reader import HttpSourceReader
+from bot.sources.robots import RobotsPolicy
 from storage.db import create_engine_for
 from storage.migrate import upgrade_engine_to_head
 from storage.repository import SqlStore
@@ -46,10 +48,8 @@ class Briefbot:
     asker: AskService
 
 
-def build_fetch_policy(
-    fetch: FetchSettings, *, extra_allow_hosts: tuple[str, ...] = ()
-) -> FetchPolicy:
-    """The collector's limits from settings; the demo adds its own loopback server."""
+def build_fetch_policy(fetch: FetchSettings) -> FetchPolicy:
+    """The collector's limits from settings."""
     contact = f" (+{fetch.contact})" if fetch.contact else ""
     return FetchPolicy(
         connect_timeout=fetch.connect_timeout,
@@ -58,7 +58,9 @@ def build_fetch_policy(
         max_bytes=fetch.max_bytes,
         max_redirects=fetch.max_redirects,
         user_agent=f"{fetch.user_agent}{contact}",
-        allow_hosts=fetch.allow_hosts + extra_allow_hosts,
+        allow_hosts=fetch.allow_hosts,
+        max_per_host=fetch.max_per_host,
+        polite_delay=fetch.polite_delay,
     )
 
 
@@ -74,26 +76,30 @@ def build_http_client(policy: FetchPolicy) -> httpx.Client:
 
 
 @contextmanager
-def build_briefbot(
-    settings: Settings, *, extra_allow_hosts: tuple[str, ...] = ()
-) -> Iterator[Briefbot]:
+def build_briefbot(settings: Settings) -> Iterator[Briefbot]:
     """Migrate the database, build every adapter and service; close them on exit."""
     lens = load_lens(settings.lens_path)
     engine = create_engine_for(settings.database_url)
     upgrade_engine_to_head(engine)
-    policy = build_fetch_policy(settings.fetch(), extra_allow_hosts=extra_allow_hosts)
+    policy = build_fetch_policy(settings.fetch())
     client = build_http_client(policy)
     try:
         store = SqlStore(engine)
         clock = SystemClock()
-        reader = HttpSourceReader(HttpFetcher(client, policy))
+        fetcher = HttpFetcher(client, policy)  # one per process: it holds the per-host throttle
+        reader = HttpSourceReader(fetcher, robots=RobotsPolicy(fetcher), now=clock.now)
         yield Briefbot(
             settings=settings,
             lens=lens,
             store=store,
             clock=clock,
             collector=CollectService(
-                reader=reader, store=store, clock=clock, chunk_chars=settings.chunk_chars
+                reader=reader,
+                store=store,
+                signer=MinHashSigner(),
+                clock=clock,
+                chunk_chars=settings.chunk_chars,
+                workers=settings.collect_workers,
             ),
             analyzer=AnalyzeService(
                 analyzer=OfflineAnalyzer(), store=store, lens=lens, clock=clock

@@ -191,8 +191,10 @@ class AnalysisStore(Protocol):
         lens_id: str,
         result: AnalysisResult,
         created_at: datetime,
+        content_hash: str | None = None,
     ) -> int:
-        """Store an analysis with its claims and observations; returns its id."""
+        """Store an analysis of the text with ``content_hash`` (default: the document's
+        current text) with its claims and observations; returns its id."""
         ...
 
     def list_analyses(self, *, lens_id: str, since: datetime | None = None) -> list[StoredAnalysis]:

@@ -39,6 +39,8 @@ class FetchSettings(BaseModel):
     max_bytes: int
     max_redirects: int
     allow_hosts: tuple[str, ...]
+    max_per_host: int
+    polite_delay: float
 
 
 class LLMSettings(BaseModel):
@@ -83,6 +85,9 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=1024**3)
     fetch_max_redirects: int = Field(default=5, ge=0, le=20)
     fetch_allow_hosts: str = ""
+    fetch_max_per_host: int = Field(default=2, ge=1, le=32)
+    fetch_polite_delay: float = Field(default=1.0, ge=0, le=60)
+    collect_workers: int = Field(default=4, ge=1, le=32)
 
     llm_base_url: str | None = None
     llm_model: str | None = None
@@ -123,6 +128,8 @@ class Settings(BaseSettings):
             max_bytes=self.fetch_max_bytes,
             max_redirects=self.fetch_max_redirects,
             allow_hosts=hosts,
+            max_per_host=self.fetch_max_per_host,
+            polite_delay=self.fetch_polite_delay,
         )
 
     def llm(self) -> LLMSettings:

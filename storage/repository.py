@@ -16,6 +16,7 @@ from bot.domain.models import (
     AnalysisResult,
     ChunkSpan,
     Document,
+    DocumentVersion,
     FetchedDocument,
     Passage,
     Source,
@@ -27,7 +28,7 @@ from bot.domain.models import (
 from bot.ports import Store
 from storage.db import describe_error, mask_url
 from storage.search import search_chunks
-from storage.stores import analyses, documents, sources
+from storage.stores import analyses, documents, links, revisions, sources
 
 
 class SqlStore:
@@ -93,12 +94,21 @@ class SqlStore:
 
     # Documents ---------------------------------------------------------------------------
 
-    def find_document(self, *, canonical_url: str, content_hash: str) -> Document | None:
-        """The stored document with this canonical URL or this content hash, if any."""
+    def find_document_by_url(self, canonical_url: str) -> Document | None:
+        """The stored document with this canonical URL, if any."""
         with self._session() as session:
-            return documents.find_document(
-                session=session, canonical_url=canonical_url, content_hash=content_hash
-            )
+            return documents.find_document_by_url(session=session, canonical_url=canonical_url)
+
+    def find_document_by_hash(self, content_hash: str) -> Document | None:
+        """The stored document whose current text has this content hash, if any."""
+        with self._session() as session:
+            return documents.find_document_by_hash(session=session, content_hash=content_hash)
+
+    def find_near_duplicates(self, bands: Sequence[int], *, limit: int = 5) -> list[Document]:
+        """Documents sharing at least one band key with ``bands``, most shared first."""
+        with self._session() as session:
+            ids = links.find_near_duplicate_ids(session=session, bands=bands, limit=limit)
+            return documents.get_documents(session=session, ids=ids)
 
     def add_document(
         self,
@@ -106,22 +116,25 @@ class SqlStore:
         *,
         source_id: int | None,
         content_hash: str,
+        bands: Sequence[int],
         chunks: Sequence[ChunkSpan],
         fetched_at: datetime,
     ) -> Document:
-        """Store a new document and its chunks (indexed for full-text search).
+        """Store a new document with its chunks (indexed), band keys and first source link
+        (``source_id`` at ``fetched.url``, as ``link_source`` records later sightings).
 
         When a document with the same canonical URL or content hash is already stored (another
         replica may have stored it first), nothing is written and that stored document is
-        returned unchanged: compare ``result.id`` with an earlier ``find_document`` to tell.
+        returned unchanged: compare ``result.id`` with an earlier lookup to tell.
         """
         try:
             with self._session(pass_conflicts=True) as session:
-                document_id = documents.insert_document(
+                document_id = revisions.insert_document(
                     session=session,
                     fetched=fetched,
                     source_id=source_id,
                     content_hash=content_hash,
+                    bands=bands,
                     chunks=chunks,
                     fetched_at=fetched_at,
                 )
@@ -132,10 +145,67 @@ class SqlStore:
     def _find_duplicate(
         self, canonical_url: str, content_hash: str, exc: sa.exc.IntegrityError
     ) -> Document:
-        existing = self.find_document(canonical_url=canonical_url, content_hash=content_hash)
+        existing = self.find_document_by_url(canonical_url) or self.find_document_by_hash(
+            content_hash
+        )
         if existing is None:
             raise self._build_error("refused a document", exc) from exc
         return existing
+
+    def revise_document(
+        self,
+        document_id: int,
+        fetched: FetchedDocument,
+        *,
+        content_hash: str,
+        bands: Sequence[int],
+        chunks: Sequence[ChunkSpan],
+        fetched_at: datetime,
+    ) -> Document:
+        """Replace a document's text, chunks and band keys, keeping the old text as a version.
+
+        One transaction: the old text becomes ``list_versions``' newest entry, ``version`` goes
+        up by one, ``updated_at`` is ``fetched_at``, ``fetched_at`` (first seen) is kept. The
+        same text again changes nothing. Raises ``StorageError`` for an unknown document or
+        when another document already has ``content_hash``.
+        """
+        with self._session() as session:
+            revisions.revise_document(
+                session=session,
+                document_id=document_id,
+                fetched=fetched,
+                content_hash=content_hash,
+                bands=bands,
+                chunks=chunks,
+                fetched_at=fetched_at,
+            )
+            return documents.get_documents(session=session, ids=[document_id])[0]
+
+    def link_source(
+        self, document_id: int, *, source_id: int | None, url: str, seen_at: datetime
+    ) -> bool:
+        """Record that ``source_id`` also carries the document at ``url``; False if known.
+
+        Safe under racing writers (``INSERT … ON CONFLICT DO NOTHING`` on document and URL).
+        """
+        with self._session() as session:
+            return links.insert_link(
+                session=session,
+                document_id=document_id,
+                source_id=source_id,
+                url=url,
+                seen_at=seen_at,
+            )
+
+    def list_versions(self, document_id: int) -> list[DocumentVersion]:
+        """Earlier texts of the document, oldest first (empty when it was never revised)."""
+        with self._session() as session:
+            return revisions.list_versions(session=session, document_id=document_id)
+
+    def list_document_urls(self, document_id: int) -> list[str]:
+        """Every URL the document was seen at, first seen first."""
+        with self._session() as session:
+            return links.list_document_urls(session=session, document_id=document_id)
 
     def get_documents(self, ids: Sequence[int]) -> list[Document]:
         """The documents with these ids, in the order given; unknown ids are left out."""
@@ -145,7 +215,8 @@ class SqlStore:
     def documents_to_analyze(
         self, *, lens_id: str, model: str, prompt_version: str
     ) -> list[Document]:
-        """Documents with no analysis yet for this (lens, model, prompt version), oldest first."""
+        """Documents whose current text has no analysis for this (lens, model, prompt version):
+        new documents and documents revised since; oldest fetched first."""
         with self._session() as session:
             return documents.list_documents_to_analyze(
                 session=session, lens_id=lens_id, model=model, prompt_version=prompt_version
@@ -167,12 +238,19 @@ class SqlStore:
     # Analyses ----------------------------------------------------------------------------
 
     def save_analysis(
-        self, document_id: int, *, lens_id: str, result: AnalysisResult, created_at: datetime
+        self,
+        document_id: int,
+        *,
+        lens_id: str,
+        result: AnalysisResult,
+        created_at: datetime,
+        content_hash: str | None = None,
     ) -> int:
-        """Store an analysis with its claims and observations; returns its id.
+        """Store an analysis of the document's current text, with its claims and observations;
+        returns its id.
 
-        When this document already has an analysis for (lens, prompt version, model), nothing
-        is written and the stored analysis's id is returned.
+        When that text already has an analysis for (lens, prompt version, model), nothing is
+        written and the stored analysis's id is returned.
         """
         try:
             with self._session(pass_conflicts=True) as session:
@@ -182,6 +260,7 @@ class SqlStore:
                     lens_id=lens_id,
                     result=result,
                     created_at=created_at,
+                    content_hash=content_hash,
                 )
         except sa.exc.IntegrityError as exc:
             return self._find_analysis(document_id, lens_id, result, exc)

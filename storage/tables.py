@@ -22,6 +22,7 @@ SQLModel.metadata.naming_convention = {
 
 CASCADE: Final = "CASCADE"
 SET_NULL: Final = "SET NULL"
+ANALYSIS_UNIQUE: Final = "uq_analysis_document_hash_lens_prompt_model"  # the default is > 63
 
 
 class DocumentStatus(StrEnum):
@@ -57,6 +58,7 @@ class SourceRow(SQLModel, table=True):
     poll_minutes: int = 60
     link_pattern: str | None = None
     enabled: bool = True
+    respect_robots: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     etag: str | None = None
     last_modified: str | None = None
     last_polled_at: datetime | None = _when(nullable=True)
@@ -86,6 +88,53 @@ class DocumentRow(SQLModel, table=True):
     text: str = Field(sa_type=sa.Text)
     status: str = DocumentStatus.STORED.value
     language: str | None = None
+    version: int = Field(default=1, sa_column_kwargs={"server_default": sa.text("1")})
+    updated_at: datetime | None = _when(nullable=True)  # when the text last changed
+    page_starts: list[int] = Field(
+        default_factory=list, sa_type=sa.JSON, sa_column_kwargs={"server_default": "[]"}
+    )
+
+
+class DocumentVersionRow(SQLModel, table=True):
+    """An earlier text of a document, kept when the publisher changed it."""
+
+    __tablename__ = "document_version"
+    __table_args__ = (sa.UniqueConstraint("document_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", ondelete=CASCADE)
+    version: int
+    title: str
+    text: str = Field(sa_type=sa.Text)
+    content_hash: str
+    published_at: datetime | None = _when(nullable=True)
+    fetched_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class DocumentSourceRow(SQLModel, table=True):
+    """A source (and URL) a document was seen at: a syndicated story has one row per site."""
+
+    __tablename__ = "document_source"
+    __table_args__ = (sa.UniqueConstraint("document_id", "url"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", ondelete=CASCADE)
+    source_id: int | None = Field(
+        default=None, foreign_key="source.id", ondelete=SET_NULL, index=True
+    )
+    url: str
+    first_seen_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class DocumentBandRow(SQLModel, table=True):
+    """One LSH band key of a document's text: documents sharing a key are near-duplicates."""
+
+    __tablename__ = "document_band"
+
+    band_key: int = Field(sa_type=sa.BigInteger, primary_key=True)
+    document_id: int = Field(
+        foreign_key="document.id", ondelete=CASCADE, primary_key=True, index=True
+    )
 
 
 class ChunkRow(SQLModel, table=True):
@@ -103,13 +152,23 @@ class ChunkRow(SQLModel, table=True):
 
 
 class AnalysisRow(SQLModel, table=True):
-    """One reading of a document under a lens, by one model and prompt version."""
+    """One reading of one text of a document under a lens, by one model and prompt version."""
 
     __tablename__ = "analysis"
-    __table_args__ = (sa.UniqueConstraint("document_id", "lens_id", "prompt_version", "model"),)
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "document_id",
+            "content_hash",
+            "lens_id",
+            "prompt_version",
+            "model",
+            name=ANALYSIS_UNIQUE,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     document_id: int = Field(foreign_key="document.id", ondelete=CASCADE)
+    content_hash: str  # which text of the document was analyzed (it may be revised later)
     lens_id: str = Field(index=True)
     prompt_version: str
     model: str

@@ -87,7 +87,11 @@ class AnalyzeService:
         except AnalysisError as exc:
             return DocumentOutcome(document.title, error=str(exc))
         self._store.save_analysis(
-            document.id, lens_id=self._lens.id, result=result, created_at=self._clock.now()
+            document.id,
+            lens_id=self._lens.id,
+            result=result,
+            created_at=self._clock.now(),
+            content_hash=document.content_hash,  # the text read, even if revised meanwhile
         )
         return DocumentOutcome(
             document.title, len(result.claims), len(result.indicators), result.quotes_dropped

@@ -85,7 +85,8 @@ def _entry_categories(raw: Any) -> tuple[str, ...]:
 
 def _entry_date(raw: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = raw.get(key)
+        # dict.get: FeedParserDict.get maps updated_parsed to published_parsed with a warning.
+        value = dict.get(raw, key) if isinstance(raw, dict) else raw.get(key)
         if isinstance(value, time.struct_time):
             try:
                 return datetime(*value[:6], tzinfo=UTC)

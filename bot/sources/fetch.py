@@ -6,11 +6,16 @@ Every failure is a ``FetchError`` whose one-line message names the URL:
     GET <url>: refused, <host> is not a public address (10.0.0.1)
     GET <url>: body exceeds 20000000 bytes
     GET <url>: no complete answer within 60s
+    GET <url>: waited too long for a turn at <host:port> (...)
+
+Requests to one ``host:port`` go through a shared ``HostThrottle`` (``max_per_host`` in flight,
+``polite_delay`` seconds between starts), each redirect hop included.
 """
 
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +24,13 @@ import httpx
 
 from bot.domain.errors import FetchError
 from bot.sources.addresses import AddressGuard, Resolver, resolve_host
+from bot.sources.decoding import (
+    ACCEPT_ENCODING,
+    IDENTITY,
+    UnsupportedEncodingError,
+    decode_stream,
+)
+from bot.sources.throttle import HostThrottle
 from bot.sources.urls import require_http_url
 
 DEFAULT_ACCEPT = (
@@ -30,8 +42,10 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 @dataclass(frozen=True, slots=True)
 class FetchPolicy:
-    """Limits for one fetch; ``allow_hosts`` lists host names, IPs or CIDRs exempt from the
-    public-address rule (e.g. ``("127.0.0.1",)`` in tests, ``("10.0.0.0/8",)`` on an intranet)."""
+    """Limits for fetching; ``allow_hosts`` lists host names, IPs, CIDRs or ``host:port`` pairs
+    exempt from the public-address rule (``("127.0.0.1",)`` in tests, ``("10.0.0.0/8",)`` on
+    an intranet, ``("127.0.0.1:43117",)`` for the demo). ``max_per_host`` requests may be in
+    flight to one host:port, their starts ``polite_delay`` seconds apart."""
 
     connect_timeout: float = 10.0
     read_timeout: float = 20.0
@@ -40,6 +54,19 @@ class FetchPolicy:
     max_redirects: int = 5
     user_agent: str = "Briefbot/0.1 (+contact)"
     allow_hosts: tuple[str, ...] = ()
+    max_per_host: int = 2
+    polite_delay: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """What every hop of one fetch shares."""
+
+    start: str
+    headers: dict[str, str]
+    deadline: float
+    max_bytes: int
+    raise_for_status: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +87,22 @@ class HttpFetcher:
     """Fetches URLs with an injected ``httpx.Client`` under a ``FetchPolicy``.
 
     The client must not follow redirects itself (``follow_redirects=False``, httpx's default):
-    each hop is checked here for its scheme and address before it is requested.
+    each hop is checked here for its scheme and address before it is requested. ``throttle``
+    defaults to one built from the policy; pass one to share it or to inject a clock.
     """
 
     def __init__(
-        self, client: httpx.Client, policy: FetchPolicy, *, resolve: Resolver = resolve_host
+        self,
+        client: httpx.Client,
+        policy: FetchPolicy,
+        *,
+        resolve: Resolver = resolve_host,
+        throttle: HostThrottle | None = None,
     ) -> None:
         self._client = client
         self._policy = policy
         self._guard = AddressGuard.from_allow_list(policy.allow_hosts, resolve=resolve)
+        self._throttle = throttle or HostThrottle(policy.max_per_host, policy.polite_delay)
 
     @property
     def policy(self) -> FetchPolicy:
@@ -81,18 +115,27 @@ class HttpFetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str = DEFAULT_ACCEPT,
+        max_bytes: int | None = None,
+        raise_for_status: bool = True,
     ) -> FetchResponse:
         """GET ``url`` conditionally; a 304 gives ``not_modified=True`` and an empty body.
 
-        Raises ``FetchError`` for refused URLs or addresses, HTTP errors, too many redirects,
-        oversized bodies, timeouts and transport failures.
+        ``max_bytes`` lowers the policy's byte cap for this fetch (robots.txt uses a small
+        one). With ``raise_for_status=False`` a final 4xx/5xx answer is returned with an
+        empty body instead of raised. Raises ``FetchError`` for refused URLs or addresses,
+        HTTP errors, too many redirects, oversized bodies, timeouts and transport failures.
         """
-        deadline = time.monotonic() + self._policy.total_timeout
-        headers = self._build_headers(etag=etag, last_modified=last_modified, accept=accept)
         start = current = require_http_url(url)
+        request = _Request(
+            start=start,
+            headers=self._build_headers(etag=etag, last_modified=last_modified, accept=accept),
+            deadline=time.monotonic() + self._policy.total_timeout,
+            max_bytes=min(max_bytes or self._policy.max_bytes, self._policy.max_bytes),
+            raise_for_status=raise_for_status,
+        )
         visited = {current}
         for _hop in range(self._policy.max_redirects + 1):
-            location = self._get_hop(current, headers=headers, deadline=deadline, start=start)
+            location = self._get_hop(current, request)
             if isinstance(location, FetchResponse):
                 return location
             if location in visited:
@@ -101,57 +144,81 @@ class HttpFetcher:
             current = location
         raise FetchError(f"GET {start}: more than {self._policy.max_redirects} redirects")
 
-    def _get_hop(
-        self, url: str, *, headers: dict[str, str], deadline: float, start: str
-    ) -> FetchResponse | str:
+    def _get_hop(self, url: str, request: _Request) -> FetchResponse | str:
         """One hop with library errors translated; errors after a redirect name both URLs."""
         try:
             with self._translate_errors(url):
-                return self._check_and_get(url, headers=headers, deadline=deadline)
+                return self._check_and_get(url, request)
         except FetchError as exc:
-            if url == start:
+            if url == request.start:
                 raise
-            raise FetchError(f"GET {start}: redirected, {exc}") from exc
+            raise FetchError(f"GET {request.start}: redirected, {exc}") from exc
 
-    def _check_and_get(
-        self, url: str, *, headers: dict[str, str], deadline: float
-    ) -> FetchResponse | str:
-        """One hop: the response, or the next URL to follow."""
+    def _check_and_get(self, url: str, request: _Request) -> FetchResponse | str:
+        """One hop, in its turn at the host: the response, or the next URL to follow."""
         parsed = httpx.URL(url)
-        self._guard.check(url, host=parsed.host, port=parsed.port or _default_port(parsed.scheme))
-        timeout = self._timeout(url, deadline)
-        with self._client.stream("GET", url, headers=headers, timeout=timeout) as response:
-            if response.status_code in REDIRECT_STATUSES:
+        port = parsed.port or _default_port(parsed.scheme)
+        self._guard.check(url, host=parsed.host, port=port)
+        host_key = f"{parsed.host}:{port}"
+        try:
+            with self._throttle.slot(host_key, timeout=self._remaining(url, request.deadline)):
+                return self._get(url, request)
+        except TimeoutError as exc:
+            raise FetchError(
+                f"GET {url}: waited too long for a turn at {host_key} ({exc})"
+            ) from exc
+
+    def _get(self, url: str, request: _Request) -> FetchResponse | str:
+        timeout = self._timeout(url, request.deadline)
+        with self._client.stream("GET", url, headers=request.headers, timeout=timeout) as response:
+            status = response.status_code
+            if status in REDIRECT_STATUSES:
                 return _next_location(url, response)
-            if response.status_code == 304:
+            if status == 304:
                 return _build_response(url, response, b"", not_modified=True)
-            if response.status_code >= 300 or response.status_code < 200:
-                raise FetchError(f"GET {url}: HTTP {response.status_code}")
-            body = self._read_body(url, response, deadline)
+            if status >= 400 and not request.raise_for_status:
+                return _build_response(url, response, b"", not_modified=False)
+            if status >= 300 or status < 200:
+                raise FetchError(f"GET {url}: HTTP {status}")
+            body = self._read_body(url, response, request)
             return _build_response(url, response, body, not_modified=False)
 
-    def _read_body(self, url: str, response: httpx.Response, deadline: float) -> bytes:
+    def _read_body(self, url: str, response: httpx.Response, request: _Request) -> bytes:
         """The decoded body, stopped at ``max_bytes`` and at the deadline."""
-        limit = self._policy.max_bytes
+        encoding = response.headers.get("content-encoding", "")
         declared = response.headers.get("content-length", "")
-        encoded = "content-encoding" in response.headers  # the decoded size may differ
-        if declared.isdigit() and int(declared) > limit and not encoded:
+        limit = request.max_bytes
+        # With an encoding the decoded size may differ: only the decoded bytes are counted.
+        if declared.isdigit() and int(declared) > limit and encoding.strip().lower() in IDENTITY:
             raise FetchError(f"GET {url}: body of {declared} bytes exceeds {limit} bytes")
+        try:
+            pieces = decode_stream(response.iter_raw(), encoding=encoding)
+            return self._collect(url, pieces, request)
+        except UnsupportedEncodingError as exc:
+            raise FetchError(f"GET {url}: {exc}") from exc
+        except zlib.error as exc:
+            raise FetchError(f"GET {url}: corrupt {encoding} body ({exc})") from exc
+
+    def _collect(self, url: str, pieces: Iterator[bytes], request: _Request) -> bytes:
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise FetchError(f"GET {url}: body exceeds {limit} bytes")
-            if time.monotonic() > deadline:
+        for piece in pieces:
+            size += len(piece)
+            if size > request.max_bytes:
+                raise FetchError(f"GET {url}: body exceeds {request.max_bytes} bytes")
+            if time.monotonic() > request.deadline:
                 raise self._deadline_error(url)
-            chunks.append(chunk)
+            chunks.append(piece)
         return b"".join(chunks)
 
-    def _timeout(self, url: str, deadline: float) -> httpx.Timeout:
+    def _remaining(self, url: str, deadline: float) -> float:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise self._deadline_error(url)
+        return remaining
+
+    def _timeout(self, url: str, deadline: float) -> httpx.Timeout:
+        remaining = self._remaining(url, deadline)
         policy = self._policy
         read = min(policy.read_timeout, remaining)
         return httpx.Timeout(read, connect=min(policy.connect_timeout, remaining), pool=remaining)
@@ -162,7 +229,11 @@ class HttpFetcher:
     def _build_headers(
         self, *, etag: str | None, last_modified: str | None, accept: str
     ) -> dict[str, str]:
-        headers = {"User-Agent": self._policy.user_agent, "Accept": accept}
+        headers = {
+            "User-Agent": self._policy.user_agent,
+            "Accept": accept,
+            "Accept-Encoding": ACCEPT_ENCODING,
+        }
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:

@@ -6,23 +6,19 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
-from bot.domain.errors import ExtractError, SourceError
-from bot.domain.models import (
-    DocumentKind,
-    FetchedDocument,
-    Source,
-    SourceKind,
-    SourceReading,
-    SourceSpec,
-)
+from bot.domain.errors import ExtractError, FetchError, SourceError
+from bot.domain.models import FetchedDocument, Source, SourceKind, SourceReading, SourceSpec
+from bot.sources.documents import build_document
 from bot.sources.feeds import FeedEntry, parse_feed
 from bot.sources.fetch import FetchResponse, HttpFetcher
 from bot.sources.html import decode_html, extract_html
 from bot.sources.markup import find_links
 from bot.sources.pages import ExtractedPage
 from bot.sources.pdf import extract_pdf
+from bot.sources.robots import RobotsPolicy
 from bot.sources.urls import HTTP_SCHEMES, canonicalize_url
 
 PAGE_ACCEPT = "text/html, application/xhtml+xml, application/pdf;q=0.9, */*;q=0.5"
@@ -32,9 +28,10 @@ TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/x
 
 @dataclass(slots=True)
 class _Poll:
-    """Documents and skip reasons gathered during one poll, and its time budget."""
+    """Documents and skip reasons gathered during one poll, its time budget and start."""
 
     deadline: float
+    now: datetime
     documents: list[FetchedDocument] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
@@ -44,7 +41,10 @@ class HttpSourceReader:
 
     ``max_items`` caps the entries (or listing links) read per poll, newest first;
     ``poll_budget`` (seconds) bounds one poll, later items are skipped with a reason;
-    ``is_known`` (given a canonical URL) lets the caller skip items it already stored.
+    ``is_known`` (given a canonical URL) lets the caller skip items it already stored;
+    ``robots``, when given, is obeyed for listing sources (the listing page and its links)
+    whose spec has ``respect_robots``; ``now`` (aware) dates the poll, so publication dates
+    more than a day ahead are dropped.
     """
 
     def __init__(
@@ -54,14 +54,22 @@ class HttpSourceReader:
         max_items: int = 50,
         poll_budget: float = 300.0,
         is_known: Callable[[str], bool] | None = None,
+        robots: RobotsPolicy | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._fetcher = fetcher
         self._max_items = max_items
         self._poll_budget = poll_budget
         self._is_known = is_known
+        self._robots = robots
+        self._now = now
 
     def read(self, source: Source) -> SourceReading:
-        """Poll ``source`` conditionally; raises ``SourceError`` when it can't be read at all."""
+        """Poll ``source`` conditionally; raises ``SourceError`` when it can't be read at all
+        (``FetchError("robots.txt disallows <url>")`` for a listing page robots.txt refuses)."""
+        refusal = self._robots_refusal(source.spec, source.url)
+        if refusal:
+            raise FetchError(refusal)
         response = self._fetcher.fetch(
             source.url, etag=source.etag, last_modified=source.last_modified
         )
@@ -71,7 +79,7 @@ class HttpSourceReader:
                 etag=response.etag or source.etag,
                 last_modified=response.last_modified or source.last_modified,
             )
-        poll = _Poll(deadline=time.monotonic() + self._poll_budget)
+        poll = _Poll(deadline=time.monotonic() + self._poll_budget, now=self._now())
         self._read_response(source.spec, response, poll)
         return SourceReading(
             documents=tuple(poll.documents),
@@ -88,7 +96,10 @@ class HttpSourceReader:
             self._read_entries(spec, self._list_entries(spec, response), poll)
         else:
             page = extract_page(response)
-            poll.documents.append(build_document(spec, page, url=response.url))
+            document = build_document(
+                spec, page, url=response.url, now=poll.now, last_modified=response.last_modified
+            )
+            poll.documents.append(document)
 
     def _read_entries(self, spec: SourceSpec, entries: list[FeedEntry], poll: _Poll) -> None:
         for entry in entries:
@@ -97,12 +108,22 @@ class HttpSourceReader:
             if time.monotonic() > poll.deadline:
                 poll.skipped.append(f"{entry.link}: poll budget of {self._poll_budget:g}s spent")
                 continue
+            refusal = self._robots_refusal(spec, entry.link)
+            if refusal:
+                poll.skipped.append(refusal)
+                continue
             try:
-                poll.documents.append(self._read_entry(spec, entry))
+                poll.documents.append(self._read_entry(spec, entry, now=poll.now))
             except SourceError as exc:
                 poll.skipped.append(str(exc))
 
-    def _read_entry(self, spec: SourceSpec, entry: FeedEntry) -> FetchedDocument:
+    def _robots_refusal(self, spec: SourceSpec, url: str) -> str | None:
+        """Why robots.txt forbids ``url`` for a listing source that respects it, else None."""
+        if self._robots is None or spec.kind is not SourceKind.LISTING or not spec.respect_robots:
+            return None
+        return self._robots.refusal(url, self._fetcher.policy.user_agent)
+
+    def _read_entry(self, spec: SourceSpec, entry: FeedEntry, *, now: datetime) -> FetchedDocument:
         """The entry's linked page; its summary stands in when the page fails and is long."""
         try:
             response = self._fetcher.fetch(entry.link, accept=PAGE_ACCEPT)
@@ -111,8 +132,10 @@ class HttpSourceReader:
             if len(entry.summary) < MIN_SUMMARY_CHARS:
                 raise
             fallback = ExtractedPage(title=entry.title, text=f"{entry.title}\n\n{entry.summary}")
-            return build_document(spec, fallback, url=entry.link, entry=entry)
-        return build_document(spec, page, url=response.url, entry=entry)
+            return build_document(spec, fallback, url=entry.link, now=now, entry=entry)
+        return build_document(
+            spec, page, url=response.url, now=now, entry=entry, last_modified=response.last_modified
+        )
 
     def _list_entries(self, spec: SourceSpec, response: FetchResponse) -> list[FeedEntry]:
         """Links on a listing page that match ``spec.link_pattern``, in page order."""
@@ -141,43 +164,3 @@ def extract_page(response: FetchResponse) -> ExtractedPage:
     if response.content_type and not response.content_type.startswith(TEXT_TYPES):
         raise ExtractError(f"{response.url}: unsupported content type {response.content_type}")
     return extract_html(response.body, url=response.url, charset=response.charset)
-
-
-def build_document(
-    spec: SourceSpec, page: ExtractedPage, *, url: str, entry: FeedEntry | None = None
-) -> FetchedDocument:
-    """A ``FetchedDocument`` from an extracted page and, for feed items, the entry."""
-    author = (entry.author if entry else None) or page.author
-    return FetchedDocument(
-        url=url,
-        canonical_url=choose_canonical_url(url, page.canonical_url),
-        title=(entry.title if entry else "") or page.title or url,
-        text=page.text,
-        kind=choose_document_kind(spec, entry),
-        published_at=(entry.published_at if entry else None) or page.published_at,
-        speaker=spec.speaker or author,
-    )
-
-
-def choose_document_kind(spec: SourceSpec, entry: FeedEntry | None) -> DocumentKind:
-    """Statements for a statements source; else a feed item's category when it names a kind."""
-    if spec.statements:
-        return DocumentKind.STATEMENT
-    known = {kind.value: kind for kind in DocumentKind}
-    categories = entry.categories if entry else ()
-    return next((known[c] for c in categories if c in known), spec.document_kind)
-
-
-def choose_canonical_url(url: str, declared: str | None) -> str:
-    """The page's declared canonical URL when it is http(s) on the same site, else ``url``."""
-    if declared and _is_same_site(url, declared):
-        return canonicalize_url(declared)
-    return canonicalize_url(url)
-
-
-def _is_same_site(url: str, other: str) -> bool:
-    here, there = urlsplit(url), urlsplit(other)
-    if there.scheme not in HTTP_SCHEMES or not there.hostname or not here.hostname:
-        return False
-    host, other_host = here.hostname.removeprefix("www."), there.hostname.removeprefix("www.")
-    return host == other_host or host.endswith(f".{other_host}") or other_host.endswith(f".{host}")

@@ -1,4 +1,9 @@
-"""Analysis rows with their claims and indicator observations."""
+"""Analysis rows with their claims and indicator observations.
+
+An analysis reads one text of a document (its ``content_hash``). Lists show only analyses of
+each document's current text: once a revised document is analyzed again, the reading of its
+old text (whose offsets point into that text) drops out of the ledger and the series.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from bot.domain.errors import StorageError
 from bot.domain.models import (
     AnalysisResult,
     Claim,
@@ -31,14 +37,20 @@ def insert_analysis(
     lens_id: str,
     result: AnalysisResult,
     created_at: datetime,
+    content_hash: str | None = None,
 ) -> int:
-    """Insert an analysis with its claims and observations; returns its id.
+    """Insert an analysis of the text with ``content_hash`` (default: the document's current
+    text), with its claims and observations; returns its id.
 
-    Raises ``sqlalchemy.exc.IntegrityError`` when the document already has an analysis for
-    this (lens, prompt version, model).
+    Raises ``sqlalchemy.exc.IntegrityError`` when that text already has an analysis for this
+    (lens, prompt version, model), and ``StorageError`` when there is no such document.
     """
+    current_hash = find_content_hash(session=session, document_id=document_id)
+    if current_hash is None:
+        raise StorageError(f"no document with id {document_id} to analyze")
     row = AnalysisRow(
         document_id=document_id,
+        content_hash=content_hash or current_hash,
         lens_id=lens_id,
         prompt_version=result.prompt_version,
         model=result.model,
@@ -89,17 +101,34 @@ def _build_obs_row(
     )
 
 
+def find_content_hash(*, session: Session, document_id: int) -> str | None:
+    """The content hash of the document's current text, or None for an unknown document."""
+    statement = select(DocumentRow.content_hash).where(DocumentRow.id == document_id)
+    return session.exec(statement).first()
+
+
 def find_analysis_id(
     *, session: Session, document_id: int, lens_id: str, model: str, prompt_version: str
 ) -> int | None:
-    """The id of the analysis for this document, lens, model and prompt version, if any."""
+    """The id of the analysis of the document's current text for this lens, model and prompt
+    version, if any."""
     statement = select(AnalysisRow.id).where(
         AnalysisRow.document_id == document_id,
+        AnalysisRow.content_hash == _current_hash_of(document_id),
         AnalysisRow.lens_id == lens_id,
         AnalysisRow.model == model,
         AnalysisRow.prompt_version == prompt_version,
     )
     return session.exec(statement).first()
+
+
+def _current_hash_of(document_id: int) -> sa.ScalarSelect[str]:
+    return select(DocumentRow.content_hash).where(DocumentRow.id == document_id).scalar_subquery()
+
+
+def _reads_current_text() -> sa.ColumnElement[bool]:
+    """The analysis read the document's current text (use with both tables joined)."""
+    return col(AnalysisRow.content_hash) == col(DocumentRow.content_hash)
 
 
 def build_claim(row: ClaimRow) -> Claim:
@@ -136,7 +165,7 @@ def list_analyses(
         select(AnalysisRow, DocumentRow, SourceRow.name)
         .join(DocumentRow, col(DocumentRow.id) == col(AnalysisRow.document_id))
         .outerjoin(SourceRow, col(SourceRow.id) == col(DocumentRow.source_id))
-        .where(AnalysisRow.lens_id == lens_id)
+        .where(AnalysisRow.lens_id == lens_id, _reads_current_text())
         .order_by(col(DocumentRow.fetched_at).desc(), col(AnalysisRow.id).desc())
     )
     if since is not None:
@@ -209,7 +238,7 @@ def list_claims(*, session: Session, lens_id: str) -> list[StoredClaim]:
         .join(AnalysisRow, col(AnalysisRow.id) == col(ClaimRow.analysis_id))
         .join(DocumentRow, col(DocumentRow.id) == col(ClaimRow.document_id))
         .outerjoin(SourceRow, col(SourceRow.id) == col(DocumentRow.source_id))
-        .where(AnalysisRow.lens_id == lens_id)
+        .where(AnalysisRow.lens_id == lens_id, _reads_current_text())
         .order_by(sa.nulls_last(col(ClaimRow.said_at).asc()), col(ClaimRow.id))
     )
     return [
@@ -225,7 +254,7 @@ def list_observations(*, session: Session, lens_id: str) -> list[StoredObservati
         .join(AnalysisRow, col(AnalysisRow.id) == col(IndicatorObsRow.analysis_id))
         .join(DocumentRow, col(DocumentRow.id) == col(IndicatorObsRow.document_id))
         .outerjoin(SourceRow, col(SourceRow.id) == col(DocumentRow.source_id))
-        .where(AnalysisRow.lens_id == lens_id)
+        .where(AnalysisRow.lens_id == lens_id, _reads_current_text())
         .order_by(sa.nulls_last(col(IndicatorObsRow.as_of).asc()), col(IndicatorObsRow.id))
     )
     return [

@@ -1,15 +1,14 @@
-"""Document and chunk rows: dedup lookups, inserts, analysis backlog, passages."""
+"""Document reads: dedup lookups, the analysis backlog, passages."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from bot.domain.models import ChunkSpan, Document, DocumentKind, FetchedDocument, Passage
+from bot.domain.models import ChunkSpan, Document, DocumentKind, Passage
 from storage.columns import as_utc
 from storage.tables import AnalysisRow, ChunkRow, DocumentRow, SourceRow
 
@@ -30,6 +29,10 @@ def build_document(row: DocumentRow, *, source_name: str | None = None) -> Docum
         published_at=None if row.published_at is None else as_utc(row.published_at),
         speaker=row.speaker,
         source_name=source_name,
+        language=row.language,
+        version=row.version,
+        updated_at=None if row.updated_at is None else as_utc(row.updated_at),
+        page_starts=tuple(row.page_starts),
     )
 
 
@@ -43,59 +46,18 @@ def _build_all(rows: Sequence[tuple[DocumentRow, str | None]]) -> list[Document]
     return [build_document(row, source_name=name) for row, name in rows]
 
 
-def find_document(*, session: Session, canonical_url: str, content_hash: str) -> Document | None:
-    """The document with this canonical URL or this content hash, if any."""
-    statement = _select_documents().where(
-        or_(DocumentRow.canonical_url == canonical_url, DocumentRow.content_hash == content_hash)
-    )
+def find_document_by_url(*, session: Session, canonical_url: str) -> Document | None:
+    """The document stored under this canonical URL, if any."""
+    statement = _select_documents().where(DocumentRow.canonical_url == canonical_url)
     found = _build_all(session.exec(statement).all())
     return found[0] if found else None
 
 
-def insert_document(
-    *,
-    session: Session,
-    fetched: FetchedDocument,
-    source_id: int | None,
-    content_hash: str,
-    chunks: Sequence[ChunkSpan],
-    fetched_at: datetime,
-) -> int:
-    """Insert a document and its chunks (full-text indexed by the database); returns its id.
-
-    Raises ``sqlalchemy.exc.IntegrityError`` when the canonical URL or hash is already stored.
-    """
-    row = DocumentRow(
-        source_id=source_id,
-        url=fetched.url,
-        canonical_url=fetched.canonical_url,
-        title=fetched.title,
-        speaker=fetched.speaker,
-        published_at=fetched.published_at,
-        fetched_at=fetched_at,
-        kind=fetched.kind.value,
-        content_hash=content_hash,
-        text=fetched.text,
-    )
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    session.add_all(_build_chunk_rows(row.id, chunks))
-    session.flush()
-    return row.id
-
-
-def _build_chunk_rows(document_id: int, chunks: Sequence[ChunkSpan]) -> list[ChunkRow]:
-    return [
-        ChunkRow(
-            document_id=document_id,
-            ordinal=chunk.ordinal,
-            text=chunk.text,
-            start=chunk.start,
-            end=chunk.end,
-        )
-        for chunk in chunks
-    ]
+def find_document_by_hash(*, session: Session, content_hash: str) -> Document | None:
+    """The document whose current text has this content hash, if any."""
+    statement = _select_documents().where(DocumentRow.content_hash == content_hash)
+    found = _build_all(session.exec(statement).all())
+    return found[0] if found else None
 
 
 def get_documents(*, session: Session, ids: Sequence[int]) -> list[Document]:
@@ -110,10 +72,14 @@ def get_documents(*, session: Session, ids: Sequence[int]) -> list[Document]:
 def list_documents_to_analyze(
     *, session: Session, lens_id: str, model: str, prompt_version: str
 ) -> list[Document]:
-    """Documents with no analysis for (lens, model, prompt version), oldest fetched first."""
+    """Documents whose current text has no analysis for (lens, model, prompt version).
+
+    New documents and documents revised since their last analysis; oldest fetched first.
+    """
     analyzed = (
         select(AnalysisRow.id)
         .where(AnalysisRow.document_id == DocumentRow.id)
+        .where(AnalysisRow.content_hash == DocumentRow.content_hash)
         .where(AnalysisRow.lens_id == lens_id)
         .where(AnalysisRow.model == model)
         .where(AnalysisRow.prompt_version == prompt_version)

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain.models import DocumentKind, Source, SourceKind, SourceSpec
 from storage.columns import as_utc
-from storage.tables import DocumentRow, SourceRow
+from storage.tables import DocumentSourceRow, SourceRow
 
 MAX_ERROR_CHARS = 1000
 
@@ -28,6 +28,7 @@ def build_source(row: SourceRow, *, document_count: int = 0) -> Source:
         poll_minutes=row.poll_minutes,
         link_pattern=row.link_pattern,
         enabled=row.enabled,
+        respect_robots=row.respect_robots,
     )
     return Source(
         id=row.id,
@@ -57,16 +58,23 @@ def _apply_spec(row: SourceRow, spec: SourceSpec) -> None:
     row.poll_minutes = spec.poll_minutes
     row.link_pattern = spec.link_pattern
     row.enabled = spec.enabled
+    row.respect_robots = spec.respect_robots
 
 
 def count_documents(*, session: Session, source_ids: list[int]) -> dict[int, int]:
-    """How many stored documents each source has (sources with none are left out)."""
+    """How many documents each source carries (sources with none are left out).
+
+    Counted through the document's source links: a syndicated story counts for every source.
+    """
     if not source_ids:
         return {}
     statement = (
-        select(DocumentRow.source_id, sa.func.count())
-        .where(col(DocumentRow.source_id).in_(source_ids))
-        .group_by(col(DocumentRow.source_id))
+        select(
+            DocumentSourceRow.source_id,
+            sa.func.count(sa.distinct(col(DocumentSourceRow.document_id))),
+        )
+        .where(col(DocumentSourceRow.source_id).in_(source_ids))
+        .group_by(col(DocumentSourceRow.source_id))
     )
     return {source_id: count for source_id, count in session.exec(statement) if source_id}
 

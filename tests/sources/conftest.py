@@ -34,6 +34,7 @@ def policy() -> FetchPolicy:
         total_timeout=5.0,
         max_bytes=1_000_000,
         allow_hosts=LOOPBACK,
+        polite_delay=0.0,
     )
 
 

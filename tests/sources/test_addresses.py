@@ -7,7 +7,7 @@ import ipaddress
 import pytest
 
 from bot.domain.errors import FetchError
-from bot.sources.addresses import AddressGuard, is_public_address
+from bot.sources.addresses import AddressGuard, is_public_address, split_host_port
 
 
 def resolve_to(*addresses: str) -> AddressGuard:
@@ -76,3 +76,50 @@ def test_localhost_resolved_by_the_system_is_refused() -> None:
     guard = AddressGuard.from_allow_list(())
     with pytest.raises(FetchError, match="not a public address"):
         guard.check("http://localhost/", host="localhost", port=80)
+
+
+def test_host_port_entry_allows_only_that_port() -> None:
+    guard = AddressGuard.from_allow_list(["127.0.0.1:43117"])
+    guard.check("http://127.0.0.1:43117/", host="127.0.0.1", port=43117)
+    for host, port in (("127.0.0.1", 43118), ("127.0.0.1", 80), ("127.0.0.2", 43117)):
+        with pytest.raises(FetchError, match="not a public address"):
+            guard.check(f"http://{host}:{port}/", host=host, port=port)
+
+
+def test_host_port_entry_matches_names_resolving_to_it() -> None:
+    guard = AddressGuard.from_allow_list(
+        ["127.0.0.1:8080"], resolve=lambda host, port: ["127.0.0.1"]
+    )
+    guard.check("http://localhost:8080/", host="localhost", port=8080)
+    with pytest.raises(FetchError):
+        guard.check("http://localhost:8081/", host="localhost", port=8081)
+
+
+def test_named_and_ipv6_host_port_entries() -> None:
+    guard = AddressGuard.from_allow_list(
+        ["Wiki.Corp:8443", "[::1]:8080", " ", ""], resolve=lambda host, port: ["10.1.2.3"]
+    )
+    guard.check("https://wiki.corp:8443/", host="wiki.corp", port=8443)
+    guard.check("http://[::1]:8080/", host="[::1]", port=8080)
+    with pytest.raises(FetchError):
+        guard.check("https://wiki.corp/", host="wiki.corp", port=443)
+    with pytest.raises(FetchError):
+        guard.check("http://[::1]:8081/", host="[::1]", port=8081)
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ("127.0.0.1:43117", ("127.0.0.1", 43117)),
+        ("[::1]:8080", ("::1", 8080)),
+        ("Intranet.Example.:8443", ("intranet.example", 8443)),
+        ("::1", None),
+        ("fe80::1", None),
+        ("intranet.example", None),
+        ("host:99999", None),
+        ("host:", None),
+        (":80", None),
+    ],
+)
+def test_split_host_port(entry: str, expected: tuple[str, int] | None) -> None:
+    assert split_host_port(entry) == expected

@@ -136,3 +136,79 @@ def test_billion_laughs_stays_small_and_fast(hide: str) -> None:
     assert time.monotonic() - started < 10
     assert peak < 100_000_000
     assert all(len(entry.title) < 10_000 for entry in entries)
+
+
+RSS_091 = b"""<?xml version="1.0" encoding="ISO-8859-1"?>
+<rss version="0.91"><channel><title>Old feed</title><link>http://news.example/</link>
+<description>d</description><language>en-us</language>
+<item><title>Communiqu\xe9 on Mosul</title><link>http://news.example/mosul</link>
+<description>The ministry declared victory.</description></item>
+</channel></rss>"""
+
+RSS_10 = b"""<?xml version="1.0" encoding="utf-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+  xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel rdf:about="http://news.example/"><title>RDF feed</title>
+<link>http://news.example/</link><description>d</description>
+<items><rdf:Seq><rdf:li rdf:resource="http://news.example/rdf-1"/></rdf:Seq></items></channel>
+<item rdf:about="http://news.example/rdf-1"><title>RDF item</title>
+<link>http://news.example/rdf-1</link><description>Body of the item.</description>
+<dc:date>2019-03-23T09:30:00+03:00</dc:date><dc:creator>Press Office</dc:creator></item>
+</rdf:RDF>"""
+
+ATOM_10 = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Atom 1.0</title><id>urn:feed</id>
+<updated>2019-03-23T00:00:00Z</updated>
+<entry><title type="html">Baghuz &amp;amp; after</title><id>urn:e1</id>
+<link rel="alternate" type="text/html" href="https://news.example/baghuz"/>
+<link rel="enclosure" href="https://news.example/baghuz.mp3"/>
+<published>2019-03-23T10:00:00Z</published><updated>2019-03-24T10:00:00Z</updated>
+<category term="Statement"/><summary>Short.</summary></entry></feed>"""
+
+
+def test_rss_091() -> None:
+    [entry] = parse_feed(RSS_091, base_url=BASE)
+    assert entry.title == "Communiqué on Mosul"
+    assert entry.link == "http://news.example/mosul"
+    assert entry.summary == "The ministry declared victory."
+    assert entry.published_at is None
+
+
+def test_rss_10_rdf() -> None:
+    [entry] = parse_feed(RSS_10, base_url=BASE)
+    assert (entry.title, entry.link) == ("RDF item", "http://news.example/rdf-1")
+    assert entry.published_at == datetime(2019, 3, 23, 6, 30, tzinfo=UTC)
+    assert entry.author == "Press Office"
+    assert entry.summary == "Body of the item."
+
+
+def test_atom_10_alternate_link_published_date_and_category() -> None:
+    [entry] = parse_feed(ATOM_10, base_url=BASE)
+    assert entry.title == "Baghuz & after"
+    assert entry.link == "https://news.example/baghuz"
+    assert entry.published_at == datetime(2019, 3, 23, 10, tzinfo=UTC)
+    assert entry.categories == ("statement",)
+
+
+def test_far_future_and_missing_dates_do_not_crash() -> None:
+    body = build_rss(
+        [
+            {"title": "Future", "link": "/f", "pubDate": "Fri, 01 Jan 2100 00:00:00 GMT"},
+            {"title": "Garbage", "link": "/g", "pubDate": "the day after tomorrow"},
+            {"title": "Year 99999", "link": "/y", "pubDate": "Fri, 01 Jan 99999 00:00:00 GMT"},
+            {"title": "None", "link": "/n"},
+        ]
+    )
+    entries = {entry.title: entry for entry in parse_feed(body, base_url=BASE)}
+    assert entries["Future"].published_at == datetime(2100, 1, 1, tzinfo=UTC)
+    assert entries["Garbage"].published_at is None
+    assert entries["Year 99999"].published_at is None
+    assert entries["None"].published_at is None
+
+
+def test_ten_thousand_items_parse_in_bounded_time() -> None:
+    items = [{"title": f"t{n}", "link": f"/e{n}"} for n in range(10_000)]
+    started = time.monotonic()
+    entries = parse_feed(build_rss(items), base_url=BASE)
+    assert time.monotonic() - started < 10
+    assert len(entries) == 500  # MAX_ENTRIES

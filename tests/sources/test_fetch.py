@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import socket
 import time
+import tracemalloc
 import zlib
 
 import httpx
@@ -164,9 +165,16 @@ def test_gzip_bomb_stops_at_the_decoded_cap(server: LoopbackServer, fetcher: Htt
     assert len(bomb) < 300_000
     url = server.add("/bomb", Route(body=bomb, headers={"Content-Encoding": "gzip"}))
     started = time.monotonic()
-    with pytest.raises(FetchError, match="body exceeds 1000000 bytes"):
-        fetcher.fetch(url)
-    assert time.monotonic() - started < 3
+    tracemalloc.start()
+    try:
+        with pytest.raises(FetchError, match="body exceeds 1000000 bytes"):
+            fetcher.fetch(url)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.monotonic() - started < 5
+    assert peak < 64_000_000 + 1_000_000, peak
+    assert peak < 8_000_000, peak  # pieces of 256 KB, never a whole inflated network chunk
 
 
 def test_endless_slow_response_hits_the_total_deadline(
@@ -212,6 +220,54 @@ def test_transport_errors_are_translated(policy: FetchPolicy) -> None:
         with pytest.raises(FetchError, match="RemoteProtocolError: peer closed") as error:
             fetcher.fetch("http://127.0.0.1/x")
     assert "http://127.0.0.1/x" in one_line(error)
+
+
+def test_allow_list_port_entry_reaches_only_that_port(
+    server: LoopbackServer, client: httpx.Client, policy: FetchPolicy
+) -> None:
+    url = server.add("/page", Route(body=b"demo"))
+    fetcher = HttpFetcher(
+        client, dataclasses.replace(policy, allow_hosts=(f"127.0.0.1:{server.port}",))
+    )
+    assert fetcher.fetch(url).body == b"demo"
+    with LoopbackServer() as other:
+        elsewhere = other.add("/admin", Route(body=b"secret"))
+        with pytest.raises(FetchError, match="not a public address") as error:
+            fetcher.fetch(elsewhere)
+        assert other.requests == []
+    assert elsewhere in one_line(error)
+
+
+def test_redirect_to_another_loopback_port_is_refused_under_a_port_entry(
+    server: LoopbackServer, client: httpx.Client, policy: FetchPolicy
+) -> None:
+    with LoopbackServer() as other:
+        target = other.add("/admin", Route(body=b"secret"))
+        url = server.add("/go", Route(status=302, headers={"Location": target}))
+        allow = (f"127.0.0.1:{server.port}",)
+        fetcher = HttpFetcher(client, dataclasses.replace(policy, allow_hosts=allow))
+        with pytest.raises(FetchError, match=r"redirected.*not a public address"):
+            fetcher.fetch(url)
+        assert other.requests == []
+
+
+def test_max_bytes_lowers_the_cap_for_one_fetch(
+    server: LoopbackServer, fetcher: HttpFetcher
+) -> None:
+    url = server.add("/robots.txt", Route(body=b"x" * 2_000))
+    assert len(fetcher.fetch(url).body) == 2_000
+    with pytest.raises(FetchError, match="exceeds 1000 bytes"):
+        fetcher.fetch(url, max_bytes=1_000)
+    assert len(fetcher.fetch(url, max_bytes=50_000_000).body) == 2_000  # never raises the cap
+
+
+@pytest.mark.parametrize("status", [404, 503])
+def test_error_status_can_be_returned_instead_of_raised(
+    server: LoopbackServer, fetcher: HttpFetcher, status: int
+) -> None:
+    url = server.add("/robots.txt", Route(status=status, body=b"error page"))
+    response = fetcher.fetch(url, raise_for_status=False)
+    assert (response.status, response.body, response.not_modified) == (status, b"", False)
 
 
 def gzip_of_zeros(size: int) -> bytes:

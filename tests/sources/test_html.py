@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from datetime import UTC, datetime
 
 import pytest
@@ -67,3 +68,43 @@ def test_page_without_main_text_is_refused(body: bytes) -> None:
     with pytest.raises(ExtractError) as error:
         extract_html(body, url=URL, charset=None)
     assert str(error.value).startswith(URL)
+
+
+FRENCH = build_article(
+    title="Déclaration à Bagdad",
+    lang="fr",
+    paragraphs=(
+        "Le ministère a déclaré que l’organisation « État islamique » était vaincue à Mossoul, "
+        "selon le général chargé des opérations.",
+    )
+    * 3,
+)
+
+
+def test_header_says_utf8_but_body_is_windows_1252() -> None:
+    page = extract_html(FRENCH.encode("cp1252"), url=URL, charset="utf-8")
+    assert page.title == "Déclaration à Bagdad"
+    assert "l’organisation « État islamique » était vaincue" in page.text
+    assert "\ufffd" not in page.text
+    assert page.language == "fr"
+
+
+def test_header_says_latin1_but_body_is_utf8() -> None:
+    page = extract_html(FRENCH.encode("utf-8"), url=URL, charset="iso-8859-1")
+    assert page.title == "Déclaration à Bagdad"
+    assert "l’organisation « État islamique »" in page.text
+    assert "Ã" not in page.text
+
+
+@pytest.mark.parametrize(
+    ("body", "charset"),
+    [
+        (codecs.BOM_UTF8 + "<p>héllo</p>".encode(), "iso-8859-1"),
+        ("<p>héllo</p>".encode("utf-16"), None),
+        ("<p>héllo</p>".encode("utf-16-le"), "utf-16le"),
+        ("<p>héllo</p>".encode("cp1252"), "cp1252"),
+        ("<p>héllo</p>".encode(), "utf-16"),  # a wide label on narrow bytes is ignored
+    ],
+)
+def test_decode_html_handles_boms_and_labels(body: bytes, charset: str | None) -> None:
+    assert decode_html(body, charset=charset).lstrip("\ufeff") == "<p>héllo</p>"

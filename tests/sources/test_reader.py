@@ -8,8 +8,10 @@ import pytest
 
 from bot.domain.errors import ExtractError, FetchError
 from bot.domain.models import DocumentKind, Source, SourceKind, SourceSpec
+from bot.sources.documents import choose_canonical_url
 from bot.sources.fetch import HttpFetcher
-from bot.sources.reader import HttpSourceReader, choose_canonical_url
+from bot.sources.reader import HttpSourceReader
+from bot.sources.robots import RobotsPolicy
 from tests.support.http_server import LoopbackServer, RecordedRequest, Route
 
 from .samples import build_article, build_pdf, build_rss
@@ -213,3 +215,108 @@ def test_unknown_category_keeps_the_source_kind(
     source = make_source(url, SourceKind.RSS, document_kind=DocumentKind.ANALYSIS)
     (document,) = HttpSourceReader(fetcher).read(source).documents
     assert document.kind is DocumentKind.ANALYSIS
+
+
+UA_ROBOTS = b"User-agent: *\nDisallow: /statements/2\n"
+
+
+def serve_listing(server: LoopbackServer, *, robots: bytes = UA_ROBOTS) -> str:
+    server.add("/robots.txt", Route(body=robots, headers={"Content-Type": "text/plain"}))
+    for n in (1, 2):
+        page = build_article(title=f"Statement {n}").encode()
+        server.add(f"/statements/{n}", Route(body=page, headers=HTML))
+    listing = '<a href="/statements/1">1</a><a href="/statements/2">2</a>'
+    return server.add("/statements/", Route(body=listing.encode(), headers=HTML))
+
+
+def listing_source(url: str, **spec: object) -> Source:
+    return make_source(url, SourceKind.LISTING, link_pattern=r"/statements/\d", **spec)
+
+
+def test_listing_links_disallowed_by_robots_are_skipped(
+    server: LoopbackServer, fetcher: HttpFetcher
+) -> None:
+    url = serve_listing(server)
+    reader = HttpSourceReader(fetcher, robots=RobotsPolicy(fetcher))
+    reading = reader.read(listing_source(url))
+    assert [document.title for document in reading.documents] == ["Statement 1"]
+    assert reading.skipped == (f"robots.txt disallows {server.url('/statements/2')}",)
+    assert "/statements/2" not in [request.path for request in server.requests]
+
+
+def test_listing_page_disallowed_by_robots_fails_the_source(
+    server: LoopbackServer, fetcher: HttpFetcher
+) -> None:
+    url = serve_listing(server, robots=b"User-agent: *\nDisallow: /statements/\n")
+    reader = HttpSourceReader(fetcher, robots=RobotsPolicy(fetcher))
+    with pytest.raises(FetchError) as error:
+        reader.read(listing_source(url))
+    assert str(error.value) == f"robots.txt disallows {url}"
+    assert [request.path for request in server.requests] == ["/robots.txt"]
+
+
+def test_robots_can_be_turned_off_per_source(server: LoopbackServer, fetcher: HttpFetcher) -> None:
+    url = serve_listing(server, robots=b"User-agent: *\nDisallow: /\n")
+    reader = HttpSourceReader(fetcher, robots=RobotsPolicy(fetcher))
+    reading = reader.read(listing_source(url, respect_robots=False))
+    assert len(reading.documents) == 2
+    assert "/robots.txt" not in [request.path for request in server.requests]
+
+
+def test_robots_is_not_consulted_for_feeds(server: LoopbackServer, fetcher: HttpFetcher) -> None:
+    server.add("/robots.txt", Route(body=b"User-agent: *\nDisallow: /\n"))
+    server.add("/a", Route(body=build_article().encode(), headers=HTML))
+    url = server.add("/feed.xml", Route(body=build_rss([{"title": "A", "link": "/a"}])))
+    reader = HttpSourceReader(fetcher, robots=RobotsPolicy(fetcher))
+    assert len(reader.read(make_source(url, SourceKind.RSS)).documents) == 1
+    assert "/robots.txt" not in [request.path for request in server.requests]
+
+
+NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
+
+
+def test_dates_fall_back_to_last_modified_and_drop_the_future(
+    server: LoopbackServer, fetcher: HttpFetcher
+) -> None:
+    modified = {**HTML, "Last-Modified": "Tue, 28 May 2024 08:00:00 GMT"}
+    server.add("/plain", Route(body=build_article(title="Plain").encode(), headers=modified))
+    dated = build_article(title="Dated", published="2024-05-20T10:00:00Z").encode()
+    server.add("/dated", Route(body=dated, headers=modified))
+    server.add("/bare", Route(body=build_article(title="Bare").encode(), headers=HTML))
+    future = "Fri, 01 Jan 2100 00:00:00 GMT"
+    items = [
+        {"title": "Plain", "link": "/plain", "pubDate": future},
+        {"title": "Dated", "link": "/dated", "pubDate": future},
+        {"title": "Bare", "link": "/bare", "pubDate": future},
+        {"title": "Fed", "link": "/bare", "pubDate": "Mon, 27 May 2024 06:00:00 GMT"},
+    ]
+    url = server.add("/feed.xml", Route(body=build_rss(items)))
+    reading = HttpSourceReader(fetcher, now=lambda: NOW).read(make_source(url, SourceKind.RSS))
+    dates = {document.title: document.published_at for document in reading.documents}
+    assert dates == {
+        "Plain": datetime(2024, 5, 28, 8, tzinfo=UTC),
+        "Dated": datetime(2024, 5, 20, tzinfo=UTC),
+        "Bare": None,
+        "Fed": datetime(2024, 5, 27, 6, tzinfo=UTC),
+    }
+
+
+def test_html_source_records_language_and_last_modified(
+    server: LoopbackServer, fetcher: HttpFetcher
+) -> None:
+    headers = {**HTML, "Last-Modified": "Tue, 28 May 2024 08:00:00 GMT"}
+    url = server.add("/fr", Route(body=build_article(lang="fr-FR").encode(), headers=headers))
+    reader = HttpSourceReader(fetcher, now=lambda: NOW)
+    [document] = reader.read(make_source(url, SourceKind.HTML)).documents
+    assert document.language == "fr-FR"
+    assert document.published_at == datetime(2024, 5, 28, 8, tzinfo=UTC)
+
+
+def test_pdf_source_keeps_page_starts(server: LoopbackServer, fetcher: HttpFetcher) -> None:
+    pages = ["First page of the report.", "Second page of the report."]
+    url = server.add(
+        "/r.pdf", Route(body=build_pdf(pages), headers={"Content-Type": "application/pdf"})
+    )
+    [document] = HttpSourceReader(fetcher).read(make_source(url, SourceKind.PDF)).documents
+    assert len(document.page_starts) == 2
+    assert document.text[document.page_starts[1] :].startswith("Second page")

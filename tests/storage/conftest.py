@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,12 +153,14 @@ def add_document(store: SqlStore) -> AddDocument:
         source_id: int | None = None,
         fetched_at: datetime = FETCHED_AT,
         max_chars: int = 200,
+        bands: Sequence[int] = (),
     ) -> int:
         fetched = build_fetched(text, slug=slug)
         document = store.add_document(
             fetched,
             source_id=source_id,
             content_hash=content_hash(text),
+            bands=bands,
             chunks=chunk_text(text, max_chars=max_chars),
             fetched_at=fetched_at,
         )

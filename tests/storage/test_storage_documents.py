@@ -28,6 +28,7 @@ def _add(store: SqlStore, fetched: FetchedDocument, *, source_id: int | None = N
         fetched,
         source_id=source_id,
         content_hash=content_hash(fetched.text),
+        bands=(),
         chunks=chunk_text(fetched.text, max_chars=80),
         fetched_at=FETCHED_AT,
     )
@@ -38,11 +39,12 @@ def test_add_document_round_trips(
     store: SqlStore, make_fetched: MakeFetched, make_spec: Callable[..., SourceSpec]
 ) -> None:
     source = store.upsert_source(make_spec("Lead IG"))
-    fetched = make_fetched(REPORT, speaker="Lead IG")
+    fetched = make_fetched(REPORT, speaker="Lead IG", language="en", page_starts=(0, 90))
     stored = store.add_document(
         fetched,
         source_id=source.id,
         content_hash=content_hash(REPORT),
+        bands=(1, -2, 3),
         chunks=chunk_text(REPORT, max_chars=80),
         fetched_at=FETCHED_AT,
     )
@@ -57,7 +59,11 @@ def test_add_document_round_trips(
     assert stored.published_at == fetched.published_at
     assert stored.fetched_at.utcoffset() == timedelta(0)
     assert (stored.source_id, stored.source_name) == (source.id, "Lead IG")
+    assert (stored.language, stored.page_starts) == ("en", (0, 90))
+    assert (stored.version, stored.updated_at) == (1, None)
     assert store.get_documents([stored.id]) == [stored]
+    assert store.list_versions(stored.id) == []
+    assert store.list_document_urls(stored.id) == [fetched.url]
 
 
 def test_chunks_are_stored_with_offsets(
@@ -69,6 +75,7 @@ def test_chunks_are_stored_with_offsets(
         make_fetched(REPORT),
         source_id=None,
         content_hash=content_hash(REPORT),
+        bands=(),
         chunks=chunks,
         fetched_at=FETCHED_AT,
     )
@@ -86,13 +93,14 @@ def test_find_document_by_canonical_url_or_by_hash(
     store: SqlStore, make_fetched: MakeFetched
 ) -> None:
     document_id = _add(store, make_fetched(REPORT))
-    by_url = store.find_document(canonical_url="https://example.org/report", content_hash="other")
-    by_hash = store.find_document(canonical_url="https://other", content_hash=content_hash(REPORT))
+    by_url = store.find_document_by_url("https://example.org/report")
+    by_hash = store.find_document_by_hash(content_hash(REPORT))
     assert by_url is not None
     assert by_url.id == document_id
     assert by_hash is not None
     assert by_hash.id == document_id
-    assert store.find_document(canonical_url="https://other", content_hash="other") is None
+    assert store.find_document_by_url("https://other") is None
+    assert store.find_document_by_hash("other") is None
 
 
 def test_same_canonical_url_returns_the_stored_document(
@@ -104,7 +112,9 @@ def test_same_canonical_url_returns_the_stored_document(
     assert again == first
     [kept] = store.get_documents([first])
     assert kept.text == REPORT
-    assert store.find_document(canonical_url="x", content_hash=content_hash("Entirely")) is None
+    assert (
+        store.find_document_by_hash(content_hash("Entirely different text about attacks.")) is None
+    )
 
 
 def test_same_content_under_another_url_returns_the_stored_document(
@@ -113,7 +123,8 @@ def test_same_content_under_another_url_returns_the_stored_document(
     first = _add(store, make_fetched(REPORT, slug="report"))
     again = _add(store, make_fetched(REPORT, slug="mirror"))
     assert again == first
-    assert store.find_document(canonical_url="https://example.org/mirror", content_hash="x") is None
+    assert store.find_document_by_url("https://example.org/mirror") is None
+    assert store.list_document_urls(first) == ["https://example.org/report?utm_source=feed"]
 
 
 def test_unique_constraints_hold_in_the_database(

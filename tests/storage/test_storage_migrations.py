@@ -94,7 +94,8 @@ def test_operator_files_ship_with_the_package() -> None:
     patterns = pyproject["tool"]["setuptools"]["package-data"]["storage"]
     storage_dir = MIGRATIONS_DIR.parent
     shipped = {path for pattern in patterns for path in storage_dir.glob(pattern)}
-    for name in ("alembic.ini", "script.py.mako", "env.py", "versions/0001_initial.py"):
+    versions = ("versions/0001_initial.py", "versions/0002_versions_links_bands.py")
+    for name in ("alembic.ini", "script.py.mako", "env.py", *versions):
         path = MIGRATIONS_DIR / name
         assert path.is_file()
         assert path in shipped or path.suffix == ".py"

@@ -23,6 +23,7 @@ def test_upsert_round_trips_every_setting(store: SqlStore, make_spec: MakeSpec) 
         poll_minutes=15,
         link_pattern=r"/briefings-statements/",
         enabled=False,
+        respect_robots=False,
     )
     created = store.upsert_source(spec)
     assert created.spec == spec

@@ -50,6 +50,7 @@ def _store_one(store: SqlStore, fetched: FetchedDocument) -> int:
         fetched,
         source_id=None,
         content_hash=content_hash(fetched.text),
+        bands=(),
         chunks=chunk_text(fetched.text),
         fetched_at=FETCHED_AT,
     ).id

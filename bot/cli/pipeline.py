@@ -1,0 +1,184 @@
+"""Pipeline commands: init, collect, analyze, digest, ask, claims, demo, serve."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.table import Table
+
+from bot.chat.console.render import render_answer, render_claims, render_digest
+from bot.cli.common import err, fail, one_line_errors, open_briefbot, out
+from bot.demo.server import serve_directory
+from bot.main import Briefbot
+from bot.services.collect import CollectReport, SourceOutcome
+from bot.settings import load_settings
+from bot.sources.catalog import load_sources_file
+from storage.db import mask_url
+
+DEMO_QUESTION = "How many fighters does ISIS still have according to the inspector general?"
+
+
+def init() -> None:
+    """Create or upgrade the database schema."""
+    with open_briefbot() as briefbot:
+        out.print(f"Database ready: {mask_url(briefbot.settings.database_url)}", markup=False)
+
+
+def collect(
+    all_sources: Annotated[
+        bool, typer.Option("--all", help="Poll every enabled source, due or not.")
+    ] = False,
+) -> None:
+    """Poll due sources (conditional GET) and store new and updated documents."""
+    with open_briefbot() as briefbot:
+        report = run_collect(briefbot, include_not_due=all_sources)
+    if report.outcomes and len(report.failed) == len(report.outcomes):
+        fail("every source failed; see the table above")
+
+
+def analyze() -> None:
+    """Analyze new documents under the lens."""
+    with open_briefbot() as briefbot:
+        run_analyze(briefbot)
+
+
+def digest(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the digest here.")] = False,
+    since_hours: Annotated[
+        float, typer.Option("--since-hours", min=0.0, max=24 * 365, help="Period covered.")
+    ] = 24.0,
+) -> None:
+    """Build the digest for the period and print it (posting arrives with the chat platforms)."""
+    if not dry_run:
+        err.print("briefbot: error: posting needs a chat platform; use --dry-run", markup=False)
+        raise typer.Exit(2)
+    with open_briefbot() as briefbot:
+        print_digest(briefbot, since_hours=since_hours)
+
+
+def ask(question: Annotated[str, typer.Argument(help="The question, in quotes.")]) -> None:
+    """Answer a question from the collected documents, with verified citations."""
+    with open_briefbot() as briefbot:
+        out.print(render_answer(briefbot.asker.ask(question)), markup=False)
+
+
+def claims() -> None:
+    """The claim ledger: every declaration of victory found, oldest first."""
+    with open_briefbot() as briefbot:
+        ledger = briefbot.store.list_claims(lens_id=briefbot.lens.id)
+        out.print(render_claims(ledger), markup=False)
+
+
+def demo(
+    question: Annotated[str, typer.Option(help="The sample question to answer.")] = DEMO_QUESTION,
+) -> None:
+    """The whole pipeline on the bundled sources: collect, analyze, digest, ask."""
+    with one_line_errors():
+        demo_dir = load_settings().demo_dir
+    with (
+        serve_directory(demo_dir) as base_url,
+        open_briefbot(**demo_overrides(base_url)) as briefbot,
+    ):
+        specs = load_sources_file(demo_dir / "sources.yaml", base_url=base_url)
+        for spec in specs:
+            briefbot.store.upsert_source(spec)
+        run_collect(briefbot, include_not_due=True, only={spec.name for spec in specs})
+        run_analyze(briefbot)
+        print_digest(briefbot, since_hours=24.0)
+        out.print(render_answer(briefbot.asker.ask(question)), markup=False)
+
+
+def demo_overrides(base_url: str) -> dict[str, object]:
+    """The demo reaches only its own loopback server, and needs no politeness toward it."""
+    return {
+        "fetch_allow_hosts": base_url.removeprefix("http://"),
+        "fetch_polite_delay": 0.0,
+        "fetch_max_per_host": 8,
+    }
+
+
+def serve() -> None:
+    """Run the chat apps and the scheduler."""
+    fail("serve: no chat platform is configured yet (Slack support arrives in a later release)")
+
+
+def run_collect(
+    briefbot: Briefbot, *, include_not_due: bool, only: set[str] | None = None
+) -> CollectReport:
+    """Collect with a progress bar, then print a summary table."""
+    sources = briefbot.collector.due_sources(include_not_due=include_not_due)
+    if only is not None:
+        sources = [source for source in sources if source.name in only]
+    with _progress() as progress:
+        task = progress.add_task("Collecting", total=len(sources))
+        report = briefbot.collector.collect(sources, on_outcome=_advance(progress, task))
+    out.print(render_collect_table(report))
+    for line in render_collect_notes(report):
+        out.print(line, markup=False)
+    return report
+
+
+def run_analyze(briefbot: Briefbot) -> None:
+    """Analyze pending documents with a progress bar and print the totals."""
+    pending = len(briefbot.analyzer.pending_documents())
+    with _progress() as progress:
+        task = progress.add_task("Analyzing", total=pending)
+        report = briefbot.analyzer.analyze_pending(on_outcome=_advance(progress, task))
+    out.print(
+        f"Analyzed {report.analyzed} documents: {report.claims} claims, "
+        f"{report.indicators} indicator observations, {report.quotes_dropped} unverified "
+        "quotes dropped.",
+        markup=False,
+    )
+    for outcome in report.outcomes:
+        if outcome.error:
+            err.print(f"  {outcome.title}: {outcome.error}", markup=False)
+
+
+def print_digest(briefbot: Briefbot, *, since_hours: float) -> None:
+    """Render the digest for the last ``since_hours`` hours to the terminal."""
+    now = briefbot.clock.now()
+    built = briefbot.digests.build(since=now - timedelta(hours=since_hours), now=now)
+    out.print(render_digest(built), markup=False)
+
+
+def render_collect_table(report: CollectReport) -> Table:
+    """One row per source: status and what its documents turned out to be."""
+    table = Table("source", "status", "new", "updated", "unchanged", "linked", "skipped")
+    table.title = "Collection"
+    for outcome in report.outcomes:
+        table.add_row(*_collect_row(outcome))
+    return table
+
+
+def _collect_row(outcome: SourceOutcome) -> tuple[str, ...]:
+    counts = (outcome.new, outcome.updated, outcome.unchanged, outcome.linked)
+    return (outcome.source, outcome.status.value, *map(str, counts), str(len(outcome.skipped)))
+
+
+def render_collect_notes(report: CollectReport) -> list[str]:
+    """One line per failed source and per skipped item, with its reason."""
+    lines = [f"failed  {o.source}: {o.error}" for o in report.outcomes if o.error]
+    lines += [f"skipped {o.source}: {why}" for o in report.outcomes for why in o.skipped]
+    return lines
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+def _advance(progress: Progress, task: TaskID) -> Callable[[object], None]:
+    def advance(_: object) -> None:
+        progress.advance(task)
+
+    return advance
