@@ -18,6 +18,7 @@ from bot.domain.models import (
     DocumentVersion,
     FetchedDocument,
     Lens,
+    LLMCall,
     Passage,
     Source,
     SourceReading,
@@ -74,6 +75,12 @@ class Answerer(Protocol):
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
         """Answer ``question`` from ``passages`` only; ``answered=False`` when they don't."""
         ...
+
+
+class LLMCallLog(Protocol):
+    """Where every LLM call is recorded (prompt id, version and hash, usage, latency)."""
+
+    def record_llm_call(self, call: LLMCall) -> None: ...
 
 
 class SourceStore(Protocol):
@@ -197,6 +204,20 @@ class AnalysisStore(Protocol):
         current text) with its claims and observations; returns its id."""
         ...
 
+    def degraded_documents(
+        self, *, lens_id: str, model: str, prompt_version: str
+    ) -> list[Document]:
+        """Documents whose current text's analysis for this (lens, model, prompt version)
+        was made by the offline analyzer standing in for the LLM (``degraded``)."""
+        ...
+
+    def delete_analysis(
+        self, document_id: int, *, lens_id: str, model: str, prompt_version: str
+    ) -> bool:
+        """Delete the analysis of the document's current text (with its claims and
+        observations) for this (lens, model, prompt version); False when there was none."""
+        ...
+
     def list_analyses(self, *, lens_id: str, since: datetime | None = None) -> list[StoredAnalysis]:
         """Analyses of documents fetched at or after ``since`` (all when None), newest first."""
         ...
@@ -210,5 +231,5 @@ class AnalysisStore(Protocol):
         ...
 
 
-class Store(SourceStore, DocumentStore, AnalysisStore, Protocol):
+class Store(SourceStore, DocumentStore, AnalysisStore, LLMCallLog, Protocol):
     """The whole store, as the composition root hands it to services."""

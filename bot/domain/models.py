@@ -223,9 +223,41 @@ class AnalysisResult:
     claims: tuple[Claim, ...] = ()
     indicators: tuple[IndicatorObservation, ...] = ()
     quotes_dropped: int = 0
-    degraded: bool = False
+    degraded: bool = False  # True when the offline analyzer stood in for a failed LLM
     model: str = "offline"
     prompt_version: str = "offline-rules"
+    tokens_in: int = 0
+    tokens_out: int = 0
+    latency_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PromptRef:
+    """Which prompt file an LLM call used: id, version and the file's sha256."""
+
+    id: str
+    version: int
+    sha256: str
+
+    @property
+    def label(self) -> str:
+        """'extract@v1'."""
+        return f"{self.id}@v{self.version}"
+
+
+@dataclass(frozen=True, slots=True)
+class LLMCall:
+    """One call to the LLM endpoint, as recorded in the llm_call log."""
+
+    prompt: PromptRef
+    model: str
+    request: str
+    created_at: datetime
+    response: str | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    latency_ms: int | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
