@@ -8,6 +8,7 @@ Names are flat, ``BRIEFBOT_<SECTION>_<NAME>``, except Slack's own three (``SLACK
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import (
     AliasChoices,
@@ -16,6 +17,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -49,6 +51,14 @@ class LLMSettings(BaseModel):
     base_url: str | None
     model: str | None
     api_key: SecretStr | None
+    api_version: str | None
+    timeout: float
+    max_retries: int
+    concurrency: int
+    structured_output: str
+    chunk_tokens: int
+    document_token_budget: int
+    run_token_budget: int | None
 
 
 class SlackSettings(BaseModel):
@@ -92,6 +102,14 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: SecretStr | None = None
+    llm_api_version: str | None = None  # Azure OpenAI only
+    llm_timeout: float = Field(default=60.0, gt=0, le=600)
+    llm_max_retries: int = Field(default=3, ge=0, le=10)
+    llm_concurrency: int = Field(default=4, ge=1, le=64)
+    llm_structured_output: Literal["auto", "json_schema", "json_object", "none"] = "auto"
+    llm_chunk_tokens: int = Field(default=3000, ge=200, le=200_000)
+    llm_document_token_budget: int = Field(default=24_000, ge=500, le=2_000_000)
+    llm_run_token_budget: int | None = Field(default=None, ge=1000)
 
     slack_bot_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN")
@@ -110,6 +128,12 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value
+
+    @model_validator(mode="after")
+    def _require_llm_model(self) -> Settings:
+        if self.llm_base_url and not self.llm_model:
+            raise ValueError("BRIEFBOT_LLM_MODEL must be set when BRIEFBOT_LLM_BASE_URL is")
+        return self
 
     @field_validator("slack_api_url")
     @classmethod
@@ -135,7 +159,17 @@ class Settings(BaseSettings):
     def llm(self) -> LLMSettings:
         """The LLM client's slice."""
         return LLMSettings(
-            base_url=self.llm_base_url, model=self.llm_model, api_key=self.llm_api_key
+            base_url=self.llm_base_url,
+            model=self.llm_model,
+            api_key=self.llm_api_key,
+            api_version=self.llm_api_version,
+            timeout=self.llm_timeout,
+            max_retries=self.llm_max_retries,
+            concurrency=self.llm_concurrency,
+            structured_output=self.llm_structured_output,
+            chunk_tokens=self.llm_chunk_tokens,
+            document_token_budget=self.llm_document_token_budget,
+            run_token_budget=self.llm_run_token_budget,
         )
 
     def slack(self) -> SlackSettings:
@@ -166,7 +200,9 @@ def load_settings(**overrides: object) -> Settings:
 def describe_validation_error(exc: ValidationError) -> str:
     """One line: the first bad variable and why."""
     error = exc.errors()[0]
-    field = str(error["loc"][0]) if error["loc"] else "settings"
+    if not error["loc"]:  # a rule across settings: its message names the variables
+        return "settings are invalid: " + str(error["msg"]).removeprefix("Value error, ")
+    field = str(error["loc"][0])
     if field.isupper():
         return f"setting {field} is invalid: {error['msg']}"
     variable = _SLACK_NAMES.get(field, f"BRIEFBOT_{field.upper()}")

@@ -19,7 +19,9 @@ class OfflineAnalyzer:
     """Reads a document under a lens with phrase rules and number parsing; no network, no LLM.
 
     Every quote it returns was located in the document by ``find_quote``; candidates that are
-    not found are dropped and counted in ``quotes_dropped``. Results are marked ``degraded``.
+    not found are dropped and counted in ``quotes_dropped``. Its results are not ``degraded``
+    when it is the configured analyzer; the analyze service marks them so when it reads a
+    document in the LLM's place.
     """
 
     @property
@@ -54,7 +56,6 @@ class OfflineAnalyzer:
             - len(kept_claims)
             + len(observations)
             - len(kept_observations),
-            degraded=True,
             model=OFFLINE_MODEL,
             prompt_version=OFFLINE_PROMPT_VERSION,
         )

@@ -76,7 +76,7 @@ def test_a_statement_declaring_victory(lens: Lens) -> None:
     assert claim.said_at == date(2019, 3, 23)
     assert "We have defeated ISIS" in claim.quote
     assert result.stance == Stance.SUPPORTS_VICTORY
-    assert result.degraded
+    assert not result.degraded  # only a stand-in for a failed LLM is degraded
 
 
 def test_quoted_speech_is_the_quote_and_the_named_speaker_the_speaker(lens: Lens) -> None:

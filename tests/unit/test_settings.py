@@ -53,3 +53,12 @@ def test_a_wrong_value_names_the_variable(
     message = str(caught.value)
     assert variable in message
     assert "\n" not in message
+
+
+def test_llm_base_url_without_model_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BRIEFBOT_LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    with pytest.raises(ConfigError, match="BRIEFBOT_LLM_MODEL must be set"):
+        load_settings()
