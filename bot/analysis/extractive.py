@@ -117,16 +117,6 @@ def _compose(question: str, best: Sequence[_Candidate]) -> Answer:
         document = candidate.passage.document
         quote = document.text[candidate.start : candidate.end]
         number = numbers.setdefault(document.id, len(numbers) + 1)
-        citations.append(
-            Citation(
-                number=number,
-                title=document.title,
-                url=document.url,
-                quote=quote,
-                published_at=document.published_at,
-                publisher=document.source_name or document.speaker,
-                document_kind=document.kind,
-            )
-        )
+        citations.append(Citation.for_document(number, document, quote))
         lines.append(f"“{' '.join(quote.split())}” [{number}]")
     return Answer(question=question, text="\n".join(lines), citations=tuple(citations))

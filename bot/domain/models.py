@@ -343,6 +343,20 @@ class Citation:
     publisher: str | None = None
     document_kind: DocumentKind | None = None
 
+    @classmethod
+    def for_document(cls, number: int, document: Document, quote: str) -> Citation:
+        """Cite ``quote`` from ``document``; the publisher is its author or speaker, else the
+        source it came from."""
+        return cls(
+            number=number,
+            title=document.title,
+            url=document.url,
+            quote=quote,
+            published_at=document.published_at,
+            publisher=document.speaker or document.source_name,
+            document_kind=document.kind,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:

@@ -67,15 +67,7 @@ class _Numbering:
         if document.id not in self._numbers:
             self._numbers[document.id] = len(self._numbers) + 1
             self.citations.append(
-                Citation(
-                    number=self._numbers[document.id],
-                    title=document.title,
-                    url=document.url,
-                    quote=quote,
-                    published_at=document.published_at,
-                    publisher=document.source_name or document.speaker,
-                    document_kind=document.kind,
-                )
+                Citation.for_document(self._numbers[document.id], document, quote)
             )
         return self._numbers[document.id]
 
