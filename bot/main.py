@@ -11,7 +11,10 @@ import httpx
 
 from bot.analysis.extractive import ExtractiveAnswerer
 from bot.analysis.lens import load_lens
+from bot.analysis.llm import LLMConfig, OpenAICompatibleClient
+from bot.analysis.llm_analyzer import LLMAnalyzer
 from bot.analysis.offline import OfflineAnalyzer
+from bot.analysis.prompts import PromptLibrary
 from bot.domain.models import Lens
 from bot.services.analyze import AnalyzeService
 from bot.services.ask import AskService
@@ -25,6 +28,9 @@ from bot.sources.robots import RobotsPolicy
 from storage.db import create_engine_for
 from storage.migrate import upgrade_engine_to_head
 from storage.repository import SqlStore
+
+EXTRACT_PROMPT = "extract"
+EXTRACT_VERSION = 1
 
 
 class SystemClock:
@@ -83,6 +89,7 @@ def build_briefbot(settings: Settings) -> Iterator[Briefbot]:
     upgrade_engine_to_head(engine)
     policy = build_fetch_policy(settings.fetch())
     client = build_http_client(policy)
+    llm_http = httpx.Client(trust_env=False)
     try:
         store = SqlStore(engine)
         clock = SystemClock()
@@ -101,12 +108,50 @@ def build_briefbot(settings: Settings) -> Iterator[Briefbot]:
                 chunk_chars=settings.chunk_chars,
                 workers=settings.collect_workers,
             ),
-            analyzer=AnalyzeService(
-                analyzer=OfflineAnalyzer(), store=store, lens=lens, clock=clock
+            analyzer=build_analyze_service(
+                settings, store=store, lens=lens, clock=clock, http=llm_http
             ),
             digests=DigestService(store=store, lens=lens),
             asker=AskService(store=store, answerer=ExtractiveAnswerer()),
         )
     finally:
         client.close()
+        llm_http.close()
         engine.dispose()
+
+
+def build_analyze_service(
+    settings: Settings, *, store: SqlStore, lens: Lens, clock: SystemClock, http: httpx.Client
+) -> AnalyzeService:
+    """The LLM analyzer when an endpoint is configured (the offline one stands in when it
+    fails or the run's token budget is spent); the offline analyzer otherwise."""
+    llm = settings.llm()
+    offline = OfflineAnalyzer()
+    if llm.base_url is None or llm.model is None:
+        return AnalyzeService(analyzer=offline, store=store, lens=lens, clock=clock)
+    config = LLMConfig(
+        base_url=llm.base_url,
+        model=llm.model,
+        api_key=llm.api_key.get_secret_value() if llm.api_key else None,
+        api_version=llm.api_version,
+        timeout=llm.timeout,
+        max_retries=llm.max_retries,
+        max_concurrency=llm.concurrency,
+        structured_output=llm.structured_output,
+    )
+    client = OpenAICompatibleClient(http, config, call_log=store, now=clock.now)
+    analyzer = LLMAnalyzer(
+        client,
+        PromptLibrary(settings.prompts_dir).get(EXTRACT_PROMPT, EXTRACT_VERSION),
+        fallback=offline,
+        chunk_tokens=llm.chunk_tokens,
+        document_token_budget=llm.document_token_budget,
+    )
+    return AnalyzeService(
+        analyzer=analyzer,
+        store=store,
+        lens=lens,
+        clock=clock,
+        fallback=offline,
+        token_budget=llm.run_token_budget,
+    )

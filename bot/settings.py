@@ -25,7 +25,8 @@ from bot.domain.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = "sqlite:///data/briefbot.db"
-DEFAULT_LENS_PATH = PROJECT_ROOT / "prompts" / "lenses" / "premature_victory.yaml"
+DEFAULT_PROMPTS_DIR = PROJECT_ROOT / "prompts"
+DEFAULT_LENS_PATH = DEFAULT_PROMPTS_DIR / "lenses" / "premature_victory.yaml"
 DEFAULT_DEMO_DIR = PROJECT_ROOT / "examples" / "demo"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -84,6 +85,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default=DEFAULT_DATABASE_URL, min_length=1)
     lens_path: Path = DEFAULT_LENS_PATH
+    prompts_dir: Path = DEFAULT_PROMPTS_DIR
     demo_dir: Path = DEFAULT_DEMO_DIR
     chunk_chars: int = Field(default=1200, ge=200, le=20_000)
 

@@ -1,4 +1,4 @@
-"""Pipeline commands: init, collect, analyze, digest, ask, claims, demo, serve."""
+"""Pipeline commands: init, collect, analyze, digest, ask, demo, serve."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
-from bot.chat.console.render import render_answer, render_claims, render_digest
+from bot.chat.console.render import render_answer, render_digest
 from bot.cli.common import err, fail, one_line_errors, open_briefbot, out
 from bot.demo.server import serve_directory
 from bot.main import Briefbot
@@ -40,9 +40,20 @@ def collect(
         fail("every source failed; see the table above")
 
 
-def analyze() -> None:
+def analyze(
+    redo_degraded: Annotated[
+        bool,
+        typer.Option(
+            "--redo-degraded",
+            help="Read again with the LLM what the offline analyzer read in its place.",
+        ),
+    ] = False,
+) -> None:
     """Analyze new documents under the lens."""
     with open_briefbot() as briefbot:
+        if redo_degraded:
+            report = briefbot.analyzer.redo_degraded()
+            out.print(f"Read again {report.analyzed} documents.", markup=False)
         run_analyze(briefbot)
 
 
@@ -64,13 +75,6 @@ def ask(question: Annotated[str, typer.Argument(help="The question, in quotes.")
     """Answer a question from the collected documents, with verified citations."""
     with open_briefbot() as briefbot:
         out.print(render_answer(briefbot.asker.ask(question)), markup=False)
-
-
-def claims() -> None:
-    """The claim ledger: every declaration of victory found, oldest first."""
-    with open_briefbot() as briefbot:
-        ledger = briefbot.store.list_claims(lens_id=briefbot.lens.id)
-        out.print(render_claims(ledger), markup=False)
 
 
 def demo(
@@ -131,7 +135,7 @@ def run_analyze(briefbot: Briefbot) -> None:
     out.print(
         f"Analyzed {report.analyzed} documents: {report.claims} claims, "
         f"{report.indicators} indicator observations, {report.quotes_dropped} unverified "
-        "quotes dropped.",
+        f"quotes dropped, {report.degraded} read by the offline stand-in.",
         markup=False,
     )
     for outcome in report.outcomes:
