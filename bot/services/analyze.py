@@ -21,6 +21,7 @@ class DocumentOutcome:
     quotes_dropped: int = 0
     error: str | None = None
     degraded: bool = False
+    tokens: int = 0  # LLM tokens spent (in + out)
 
 
 @dataclass(slots=True)
@@ -44,6 +45,10 @@ class AnalyzeReport:
     @property
     def quotes_dropped(self) -> int:
         return sum(outcome.quotes_dropped for outcome in self.outcomes)
+
+    @property
+    def tokens(self) -> int:
+        return sum(outcome.tokens for outcome in self.outcomes)
 
     @property
     def degraded(self) -> int:
@@ -146,6 +151,7 @@ class AnalyzeService:
             len(result.indicators),
             result.quotes_dropped,
             degraded=result.degraded,
+            tokens=result.tokens_in + result.tokens_out,
         )
 
     def _read(self, document: Document) -> AnalysisResult:
