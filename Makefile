@@ -12,6 +12,7 @@ help:
 	@echo "make run    - set up and run the demo: collect, analyze, digest, answer (no keys)"
 	@echo "make test   - set up and run the test suite"
 	@echo "make check  - format check, lint, types, import contracts and tests"
+	@echo "make eval   - measure the offline analyzer and answerer on ../shared/corpus"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +53,11 @@ contracts: $(STAMP_DEV)
 	$(BIN)/lint-imports
 
 check: lint typecheck contracts test
+
+# The development corpus lives beside the repository; eval fails below the floors it sets.
+CORPUS ?= ../shared/corpus
+eval: $(STAMP_DEV)
+	$(BIN)/briefbot eval --corpus $(CORPUS) --analyzer offline
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

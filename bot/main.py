@@ -15,11 +15,14 @@ from bot.analysis.llm import LLMConfig, OpenAICompatibleClient
 from bot.analysis.llm_analyzer import LLMAnalyzer
 from bot.analysis.offline import OfflineAnalyzer
 from bot.analysis.prompts import PromptLibrary
+from bot.domain.errors import ConfigError
 from bot.domain.models import Lens
+from bot.ports import Clock, LLMCallLog
 from bot.services.analyze import AnalyzeService
 from bot.services.ask import AskService
 from bot.services.collect import CollectService
 from bot.services.digest import DigestService
+from bot.services.ledger import LedgerService
 from bot.settings import FetchSettings, Settings
 from bot.sources.fetch import FetchPolicy, HttpFetcher
 from bot.sources.neardup import MinHashSigner
@@ -52,6 +55,7 @@ class Briefbot:
     analyzer: AnalyzeService
     digests: DigestService
     asker: AskService
+    ledger: LedgerService
 
 
 def build_fetch_policy(fetch: FetchSettings) -> FetchPolicy:
@@ -113,6 +117,7 @@ def build_briefbot(settings: Settings) -> Iterator[Briefbot]:
             ),
             digests=DigestService(store=store, lens=lens),
             asker=AskService(store=store, answerer=ExtractiveAnswerer()),
+            ledger=LedgerService(store=store, lens=lens),
         )
     finally:
         client.close()
@@ -125,10 +130,33 @@ def build_analyze_service(
 ) -> AnalyzeService:
     """The LLM analyzer when an endpoint is configured (the offline one stands in when it
     fails or the run's token budget is spent); the offline analyzer otherwise."""
-    llm = settings.llm()
     offline = OfflineAnalyzer()
-    if llm.base_url is None or llm.model is None:
+    if not settings.llm_base_url:
         return AnalyzeService(analyzer=offline, store=store, lens=lens, clock=clock)
+    return AnalyzeService(
+        analyzer=build_llm_analyzer(settings, http=http, call_log=store, clock=clock),
+        store=store,
+        lens=lens,
+        clock=clock,
+        fallback=offline,
+        token_budget=settings.llm().run_token_budget,
+    )
+
+
+def build_llm_analyzer(
+    settings: Settings,
+    *,
+    http: httpx.Client,
+    call_log: LLMCallLog | None = None,
+    clock: Clock | None = None,
+) -> LLMAnalyzer:
+    """The LLM analyzer over ``http``: the extract prompt, the offline analyzer as fallback.
+
+    Raises ConfigError naming BRIEFBOT_LLM_BASE_URL when no endpoint is configured.
+    """
+    llm = settings.llm()
+    if llm.base_url is None or llm.model is None:
+        raise ConfigError("no LLM endpoint is configured: set BRIEFBOT_LLM_BASE_URL")
     config = LLMConfig(
         base_url=llm.base_url,
         model=llm.model,
@@ -139,19 +167,11 @@ def build_analyze_service(
         max_concurrency=llm.concurrency,
         structured_output=llm.structured_output,
     )
-    client = OpenAICompatibleClient(http, config, call_log=store, now=clock.now)
-    analyzer = LLMAnalyzer(
-        client,
+    now = (clock or SystemClock()).now
+    return LLMAnalyzer(
+        OpenAICompatibleClient(http, config, call_log=call_log, now=now),
         PromptLibrary(settings.prompts_dir).get(EXTRACT_PROMPT, EXTRACT_VERSION),
-        fallback=offline,
+        fallback=OfflineAnalyzer(),
         chunk_tokens=llm.chunk_tokens,
         document_token_budget=llm.document_token_budget,
-    )
-    return AnalyzeService(
-        analyzer=analyzer,
-        store=store,
-        lens=lens,
-        clock=clock,
-        fallback=offline,
-        token_budget=llm.run_token_budget,
     )

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from bot.domain.errors import StorageError
 from bot.domain.models import (
-    AnalysisResult,
     ChunkSpan,
     Document,
     DocumentVersion,
@@ -21,40 +17,19 @@ from bot.domain.models import (
     Passage,
     Source,
     SourceSpec,
-    StoredAnalysis,
-    StoredClaim,
-    StoredObservation,
 )
 from bot.ports import Store
-from storage.db import describe_error, mask_url
+from storage.analysis_repository import AnalysisRepository
 from storage.search import search_chunks
-from storage.stores import analyses, documents, links, revisions, sources
+from storage.stores import documents, links, revisions, sources
 
 
-class SqlStore:
+class SqlStore(AnalysisRepository):
     """Sources, documents, chunks and analyses in one database (SQLite or PostgreSQL).
 
     Every method opens its own short session and commits before returning. Database failures
     are raised as ``StorageError`` with the URL (password hidden) and the driver's reason.
     """
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    @contextmanager
-    def _session(self, *, pass_conflicts: bool = False) -> Iterator[Session]:
-        """A session in a transaction; errors become ``StorageError`` (conflicts if asked)."""
-        try:
-            with Session(self._engine, expire_on_commit=False) as session, session.begin():
-                yield session
-        except sa.exc.SQLAlchemyError as exc:
-            if pass_conflicts and isinstance(exc, sa.exc.IntegrityError):
-                raise
-            raise self._build_error("failed", exc) from exc
-
-    def _build_error(self, what: str, exc: sa.exc.SQLAlchemyError) -> StorageError:
-        where = mask_url(self._engine.url)
-        return StorageError(f"database {where} {what}: {describe_error(exc)}")
 
     # Sources -----------------------------------------------------------------------------
 
@@ -234,66 +209,6 @@ class SqlStore:
                 session=session, query=query, limit=limit, document_ids=document_ids
             )
             return documents.get_passages(session=session, scored_chunk_ids=scored)
-
-    # Analyses ----------------------------------------------------------------------------
-
-    def save_analysis(
-        self,
-        document_id: int,
-        *,
-        lens_id: str,
-        result: AnalysisResult,
-        created_at: datetime,
-        content_hash: str | None = None,
-    ) -> int:
-        """Store an analysis of the document's current text, with its claims and observations;
-        returns its id.
-
-        When that text already has an analysis for (lens, prompt version, model), nothing is
-        written and the stored analysis's id is returned.
-        """
-        try:
-            with self._session(pass_conflicts=True) as session:
-                return analyses.insert_analysis(
-                    session=session,
-                    document_id=document_id,
-                    lens_id=lens_id,
-                    result=result,
-                    created_at=created_at,
-                    content_hash=content_hash,
-                )
-        except sa.exc.IntegrityError as exc:
-            return self._find_analysis(document_id, lens_id, result, exc)
-
-    def _find_analysis(
-        self, document_id: int, lens_id: str, result: AnalysisResult, exc: sa.exc.IntegrityError
-    ) -> int:
-        with self._session() as session:
-            existing = analyses.find_analysis_id(
-                session=session,
-                document_id=document_id,
-                lens_id=lens_id,
-                model=result.model,
-                prompt_version=result.prompt_version,
-            )
-        if existing is None:
-            raise self._build_error("refused an analysis", exc) from exc
-        return existing
-
-    def list_analyses(self, *, lens_id: str, since: datetime | None = None) -> list[StoredAnalysis]:
-        """Analyses of documents fetched at or after ``since`` (all when None), newest first."""
-        with self._session() as session:
-            return analyses.list_analyses(session=session, lens_id=lens_id, since=since)
-
-    def list_claims(self, *, lens_id: str) -> list[StoredClaim]:
-        """Every claim in the ledger, oldest said first."""
-        with self._session() as session:
-            return analyses.list_claims(session=session, lens_id=lens_id)
-
-    def list_observations(self, *, lens_id: str) -> list[StoredObservation]:
-        """Every indicator observation, oldest as-of first."""
-        with self._session() as session:
-            return analyses.list_observations(session=session, lens_id=lens_id)
 
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import pipeline, sources
+from bot.cli import evaluation, ledger, pipeline, sources
 from bot.cli.common import state
 
 app = typer.Typer(
@@ -26,11 +26,13 @@ for command in (
     pipeline.analyze,
     pipeline.digest,
     pipeline.ask,
-    pipeline.claims,
+    ledger.claims,
+    ledger.series,
     pipeline.demo,
     pipeline.serve,
 ):
     app.command()(command)
+app.command("eval")(evaluation.evaluate)
 app.add_typer(sources.app, name="sources")
 
 

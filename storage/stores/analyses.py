@@ -60,6 +60,9 @@ def insert_analysis(
         summary=result.summary,
         degraded=result.degraded,
         quotes_dropped=result.quotes_dropped,
+        tokens_in=result.tokens_in,
+        tokens_out=result.tokens_out,
+        latency_ms=result.latency_ms,
         created_at=created_at,
     )
     session.add(row)
@@ -200,6 +203,9 @@ def _build_result(
         degraded=row.degraded,
         model=row.model,
         prompt_version=row.prompt_version,
+        tokens_in=row.tokens_in or 0,
+        tokens_out=row.tokens_out or 0,
+        latency_ms=row.latency_ms or 0,
     )
 
 

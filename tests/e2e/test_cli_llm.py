@@ -74,8 +74,8 @@ def test_llm_down_then_back_stand_in_and_redo(run_cli: Run, tmp_path: Path) -> N
         assert redo.returncode == 0, redo.stderr
         assert "Read again 1 documents" in redo.stdout
 
-    assert rows(tmp_path, "SELECT degraded, model, quotes_dropped FROM analysis") == [
-        (0, "fake-model", 1)
+    assert rows(tmp_path, "SELECT degraded, model, quotes_dropped, tokens_in FROM analysis") == [
+        (0, "fake-model", 1, 100)  # the fake reports 100 prompt tokens a call
     ]
     quotes = rows(tmp_path, "SELECT quote FROM indicator_obs")
     assert quotes == [(QUOTE,)]  # the verified quote, at its offsets; nothing invented

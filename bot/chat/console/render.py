@@ -33,7 +33,7 @@ def render_digest(digest: Digest) -> str:
         _heading(digest.title),
         f"Question: {digest.question}",
         f"Generated {digest.generated_at:%Y-%m-%d %H:%M} UTC · newest evidence as of "
-        f"{_day(digest.newest_evidence_at)}",
+        f"{format_day(digest.newest_evidence_at)}",
         "",
         _section("BOTTOM LINE", [_wrap(digest.bottom_line, hanging="")]),
         _section("NEW LEADER STATEMENTS", [render_statement(s) for s in digest.statements]),
@@ -46,9 +46,8 @@ def render_digest(digest: Digest) -> str:
 
 def render_statement(statement: DigestStatement) -> str:
     """One declaration: speaker, date, scope and the exact words."""
-    head = (
-        f"• {statement.speaker}, said on {_day(statement.said_at)} ({statement.scope.value} claim)"
-    )
+    said = format_day(statement.said_at)
+    head = f"• {statement.speaker}, said on {said} ({statement.scope.value} claim)"
     return f"{head}\n{_quote(statement.quote)} [{statement.source_number}]"
 
 
@@ -56,7 +55,7 @@ def render_evidence(item: DigestEvidence) -> str:
     """One indicator value with its range, as-of date and change since the previous value."""
     value = format_range(item.low, item.high)
     unit = f" {item.unit}" if item.unit and value != "unquantified" else ""
-    head = f"• {item.label}: {value}{unit}, as of {_day(item.as_of)}{_change(item)}"
+    head = f"• {item.label}: {value}{unit}, as of {format_day(item.as_of)}{_change(item)}"
     return f"{head}\n{_quote(item.quote)} [{item.source_number}]"
 
 
@@ -65,19 +64,20 @@ def _change(item: DigestEvidence) -> str:
         return ""
     previous = format_range(item.previous_low, item.previous_high)
     if (item.previous_low, item.previous_high) == (item.low, item.high):
-        return f" (unchanged since {_day(item.previous_as_of)})"
-    return f" (previously {previous}, as of {_day(item.previous_as_of)})"
+        return f" (unchanged since {format_day(item.previous_as_of)})"
+    return f" (previously {previous}, as of {format_day(item.previous_as_of)})"
 
 
 def render_pressure(item: ClaimUnderPressure) -> str:
     """A claim beside the newest evidence dated after it."""
     claim = (
-        f"• Claim: {item.speaker}, {_day(item.said_at)}: "
-        f"{_inline(item.quote)} [{item.source_number}]"
+        f"• Claim: {item.speaker}, {format_day(item.said_at)}: "
+        f"{inline(item.quote)} [{item.source_number}]"
     )
     evidence = (
-        f"Evidence {item.bears} it ({item.evidence_label}, as of {_day(item.evidence_as_of)}): "
-        f"{_inline(item.evidence_quote)} [{item.evidence_source_number}]"
+        f"Evidence {item.bears} it ({item.evidence_label}, "
+        f"as of {format_day(item.evidence_as_of)}): "
+        f"{inline(item.evidence_quote)} [{item.evidence_source_number}]"
     )
     return "\n".join([_wrap(claim), _wrap(evidence, indent="    ")])
 
@@ -86,7 +86,7 @@ def render_source(citation: Citation) -> str:
     """'[n] Title — publisher (descriptor), date — URL'."""
     descriptor = SOURCE_DESCRIPTORS.get(citation.document_kind) if citation.document_kind else None
     who = ", ".join(part for part in (citation.publisher, descriptor) if part)
-    published = _day(citation.published_at.date() if citation.published_at else None)
+    published = format_day(citation.published_at.date() if citation.published_at else None)
     return f"[{citation.number}] {citation.title} — {who}, {published}\n    {citation.url}"
 
 
@@ -109,8 +109,8 @@ def render_claims(claims: Sequence[StoredClaim]) -> str:
     if not claims:
         return "The ledger has no claims yet.\n"
     rows = [
-        f"• {_day(c.claim.said_at)} {c.claim.speaker} ({c.claim.scope.value}): "
-        f"{_inline(c.claim.quote)} — {c.document.title}"
+        f"• {format_day(c.claim.said_at)} {c.claim.speaker} ({c.claim.scope.value}): "
+        f"{inline(c.claim.quote)} — {c.document.title}"
         for c in claims
     ]
     return "\n".join(_wrap(row) for row in rows) + "\n"
@@ -136,10 +136,10 @@ def _section(name: str, items: Sequence[str]) -> str:
 
 
 def _quote(text: str) -> str:
-    return _wrap(f"“{_inline(text)}”", indent="    ")
+    return _wrap(f"“{inline(text)}”", indent="    ")
 
 
-def _inline(text: str) -> str:
+def inline(text: str) -> str:
     return " ".join(text.split())
 
 
@@ -150,7 +150,10 @@ def _wrap(text: str, *, indent: str = "", hanging: str = "  ") -> str:
     )
 
 
-def _day(value: date | datetime | None) -> str:
+def format_day(value: date | datetime | None) -> str:
     if value is None:
         return "date unknown"
     return value.strftime("%Y-%m-%d")
+
+
+# The claim ledger ---------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Evaluation: measure extraction and answers against a labelled corpus (``briefbot eval``)."""
