@@ -35,7 +35,8 @@ class LedgerEntry:
     evidence: tuple[LedgerEvidence, ...] = ()
 
     def newest(self, bearing: Bearing) -> LedgerEvidence | None:
-        """The newest evidence bearing ``bearing`` on the claim, or None."""
+        """The leading evidence bearing ``bearing`` on the claim (the newest figure, else the
+        newest unquantified mention), or None."""
         return next((item for item in self.evidence if item.bearing is bearing), None)
 
 

@@ -141,14 +141,20 @@ class LedgerService:
         ]
 
     def _evidence(self) -> list[LedgerEvidence]:
-        """Observations of lens indicators, tagged with their bearing, newest first."""
+        """Observations of lens indicators, tagged with their bearing: figures before
+        unquantified mentions (a reader weighs "14,000-18,000 members" above a passing
+        remark), newest first within each."""
         tagged = []
         for stored in self._observations():
             spec = self.lens.indicator(stored.observation.indicator)
             if spec is not None:
                 dated = observation_date(stored)
                 tagged.append(LedgerEvidence(stored, spec.label, bearing_of(spec), dated))
-        return sorted(tagged, key=lambda item: item.dated, reverse=True)
+        return sorted(
+            tagged,
+            key=lambda item: (_is_quantified(item.observation.observation), item.dated),
+            reverse=True,
+        )
 
 
 def observation_date(stored: StoredObservation) -> date:

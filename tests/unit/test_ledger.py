@@ -156,6 +156,16 @@ def test_entries_tag_later_evidence_from_other_documents_newest_first(store: Mem
     assert entry.newest(Bearing.FOR) == entry.evidence[2]
 
 
+def test_a_figure_outranks_a_newer_unquantified_mention(store: MemoryStore) -> None:
+    remark = build_document(7, "Analysts said the group was regrouping.", date(2021, 1, 1))
+    store.observations.append(observe(remark, "fighter_strength", date(2021, 1, 1)))
+    [entry] = LedgerService(store, LENS).entries()
+    newest = entry.newest(Bearing.AGAINST)
+    assert newest is not None
+    assert newest.observation.document.id == CAMP.id  # a figure, though older than the remark
+    assert entry.evidence[-1].observation.document.id == remark.id
+
+
 def test_entries_cap_evidence_per_bearing_and_keep_the_other_side(store: MemoryStore) -> None:
     store.observations += [
         observe(REPORT, "fighter_strength", date(2019, 7, day), 15_000 + day) for day in (1, 2, 3)
