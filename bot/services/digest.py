@@ -33,8 +33,8 @@ from bot.domain.models import (
 )
 from bot.ports import AnalysisStore
 
-MAX_STATEMENTS = 5
-MAX_EVIDENCE = 8
+MAX_STATEMENTS = 4
+MAX_EVIDENCE = 6
 MAX_UNDER_PRESSURE = 3
 MAX_PER_INDICATOR = 2
 MAX_PER_DOCUMENT = 2
@@ -236,24 +236,13 @@ def _build_under_pressure(
     lens: Lens,
     numbering: _Numbering,
 ) -> tuple[ClaimUnderPressure, ...]:
-    newest_claims = sorted(
-        claims,
-        key=lambda c: (
-            c.document.kind is DocumentKind.STATEMENT,
-            c.claim.speaker != UNATTRIBUTED,
-            c.claim.said_at or date.min,
-        ),
-        reverse=True,
-    )
     pressure: list[ClaimUnderPressure] = []
-    shown: set[str] = set()
-    for stored in newest_claims:
+    speakers: set[str] = set()
+    for stored in sorted(claims, key=_claim_weight, reverse=True):
         evidence = _newest_evidence_after(stored, history, lens)
-        if stored.claim.quote in shown:
-            continue
-        shown.add(stored.claim.quote)
-        if evidence is None:
-            continue
+        if stored.claim.speaker in speakers or evidence is None:
+            continue  # one claim per speaker: the strongest
+        speakers.add(stored.claim.speaker)
         spec = lens.indicator(evidence.observation.indicator)
         pressure.append(
             ClaimUnderPressure(
@@ -273,6 +262,17 @@ def _build_under_pressure(
         if len(pressure) == MAX_UNDER_PRESSURE:
             break
     return tuple(pressure)
+
+
+def _claim_weight(stored: StoredClaim) -> tuple[bool, bool, bool, date]:
+    """Speakers' own statements first, then statements, attributed claims, the newest."""
+    document = stored.document
+    return (
+        stored.claim.speaker == document.speaker,
+        document.kind is DocumentKind.STATEMENT,
+        stored.claim.speaker != UNATTRIBUTED,
+        stored.claim.said_at or date.min,
+    )
 
 
 def _bearing(spec: IndicatorSpec | None) -> str:
