@@ -49,16 +49,17 @@ def _loads(candidate: str) -> object:
 
 def find_balanced_objects(text: str) -> Iterator[str]:
     """The top-level balanced ``{...}`` spans in ``text``, in order; braces inside JSON
-    strings (and escaped quotes inside those) do not count. At most ``_MAX_STARTS`` opening
-    braces are tried, so prose full of stray braces cannot make this quadratic."""
+    strings (and escaped quotes inside those) do not count. At most ``_MAX_STARTS`` objects
+    are tried. An opening brace that never closes ends the search: everything after it is
+    inside it, so an object found there would be a fragment of a cut-off reply (say, one
+    claim of a reply truncated at max_tokens), not the reply."""
     position = text.find("{")
     for _ in range(_MAX_STARTS):
         if position < 0:
             return
         end = _match_brace(text, position)
         if end is None:
-            position = text.find("{", position + 1)
-            continue
+            return
         yield text[position:end]
         position = text.find("{", end)
 

@@ -46,3 +46,9 @@ def test_stray_braces_cannot_make_the_scan_quadratic() -> None:
     assert list(find_balanced_objects("{" * 20_000)) == []
     with pytest.raises(ReplyNotJSONError):
         parse_json_object("{ " * 50_000)
+
+
+def test_a_cut_off_reply_does_not_yield_one_of_its_inner_objects() -> None:
+    cut = '{"claims": [{"speaker": "A", "quote": "We won"}, {"speaker": "B", "quo'
+    with pytest.raises(ReplyNotJSONError):
+        parse_json_object(cut)

