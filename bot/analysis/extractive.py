@@ -31,9 +31,11 @@ _QUANTITY = re.compile(
     r"|\b(?!(?:19|20)\d{2}\b)\d{3,}\b"
 )
 
-MIN_COVERAGE = 0.5
+# A sentence must cover this share of the question's (weighted) terms to be quoted at all.
+MIN_COVERAGE = 0.35
 SECOND_SENTENCE_SHARE = 0.85  # a second sentence is quoted only when nearly as good
 TITLE_WEIGHT = 0.5  # a question term found only in the document's title counts half
+RANK_WEIGHT = 0.15  # the retriever's order (BM25) breaks near-ties between sentences
 MAX_SENTENCES = 2
 MAX_SENTENCE_CHARS = 600
 
@@ -65,8 +67,10 @@ class ExtractiveAnswerer:
         weights = _term_weights(terms, passages)
         candidates = [
             candidate
-            for passage in passages
-            for candidate in _score_sentences(passage, terms, weights, wants_number)
+            for rank, passage in enumerate(passages)
+            for candidate in _score_sentences(
+                passage, terms, weights, wants_number, bonus=RANK_WEIGHT / (1 + rank)
+            )
             if candidate.coverage >= MIN_COVERAGE
         ]
         ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
@@ -87,7 +91,12 @@ def _term_weights(terms: set[str], passages: Sequence[Passage]) -> dict[str, flo
 
 
 def _score_sentences(
-    passage: Passage, terms: set[str], weights: dict[str, float], wants_number: bool
+    passage: Passage,
+    terms: set[str],
+    weights: dict[str, float],
+    wants_number: bool,
+    *,
+    bonus: float,
 ) -> list[_Candidate]:
     candidates = []
     total_weight = sum(weights.values())
@@ -103,7 +112,7 @@ def _score_sentences(
             weights[t] for t in title_only
         )
         coverage = matched / total_weight
-        score = coverage + (0.1 * len(found) / len(terms))
+        score = coverage + (0.1 * len(found) / len(terms)) + bonus
         offset = passage.chunk.start
         candidates.append(_Candidate(passage, offset + start, offset + end, score, coverage))
     return candidates
