@@ -6,7 +6,7 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from bot.domain.formatting import format_range
+from bot.domain.formatting import describe_source, format_range
 from bot.domain.models import (
     Answer,
     Citation,
@@ -14,17 +14,10 @@ from bot.domain.models import (
     Digest,
     DigestEvidence,
     DigestStatement,
-    DocumentKind,
     StoredClaim,
 )
 
 WIDTH = 96
-SOURCE_DESCRIPTORS = {
-    DocumentKind.REPORT: "official report",
-    DocumentKind.STATEMENT: "statement",
-    DocumentKind.NEWS: "press",
-    DocumentKind.ANALYSIS: "analysis",
-}
 
 
 def render_digest(digest: Digest) -> str:
@@ -84,7 +77,7 @@ def render_pressure(item: ClaimUnderPressure) -> str:
 
 def render_source(citation: Citation) -> str:
     """'[n] Title — publisher (descriptor), date — URL'."""
-    descriptor = SOURCE_DESCRIPTORS.get(citation.document_kind) if citation.document_kind else None
+    descriptor = describe_source(citation.document_kind)
     who = ", ".join(part for part in (citation.publisher, descriptor) if part)
     published = format_day(citation.published_at.date() if citation.published_at else None)
     return f"[{citation.number}] {citation.title} — {who}, {published}\n    {citation.url}"
