@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,14 +16,18 @@ from bot.analysis.llm import LLMConfig, OpenAICompatibleClient
 from bot.analysis.llm_analyzer import LLMAnalyzer
 from bot.analysis.offline import OfflineAnalyzer
 from bot.analysis.prompts import PromptLibrary
+from bot.chat.console.sink import ConsoleDigestSink
 from bot.domain.errors import ConfigError
 from bot.domain.models import Lens
+from bot.domain.subscriptions import Platform
 from bot.ports import Clock, LLMCallLog
 from bot.services.analyze import AnalyzeService
 from bot.services.ask import AskService
 from bot.services.collect import CollectService
 from bot.services.digest import DigestService
+from bot.services.digest_posting import DigestPoster
 from bot.services.ledger import LedgerService
+from bot.services.subscriptions import SubscriptionService
 from bot.settings import FetchSettings, Settings
 from bot.sources.fetch import FetchPolicy, HttpFetcher
 from bot.sources.neardup import MinHashSigner
@@ -34,6 +39,12 @@ from storage.repository import SqlStore
 
 EXTRACT_PROMPT = "extract"
 EXTRACT_VERSION = 1
+
+
+def write_stdout(text: str) -> None:
+    """Where the console sink prints digests."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 class SystemClock:
@@ -56,6 +67,8 @@ class Briefbot:
     digests: DigestService
     asker: AskService
     ledger: LedgerService
+    subscriptions: SubscriptionService
+    poster: DigestPoster
 
 
 def build_fetch_policy(fetch: FetchSettings) -> FetchPolicy:
@@ -99,6 +112,7 @@ def build_briefbot(settings: Settings) -> Iterator[Briefbot]:
         clock = SystemClock()
         fetcher = HttpFetcher(client, policy)  # one per process: it holds the per-host throttle
         reader = HttpSourceReader(fetcher, robots=RobotsPolicy(fetcher), now=clock.now)
+        digests = DigestService(store=store, lens=lens)
         yield Briefbot(
             settings=settings,
             lens=lens,
@@ -115,9 +129,15 @@ def build_briefbot(settings: Settings) -> Iterator[Briefbot]:
             analyzer=build_analyze_service(
                 settings, store=store, lens=lens, clock=clock, http=llm_http
             ),
-            digests=DigestService(store=store, lens=lens),
+            digests=digests,
             asker=AskService(store=store, answerer=ExtractiveAnswerer()),
             ledger=LedgerService(store=store, lens=lens),
+            subscriptions=SubscriptionService(store=store, lens_ids=(lens.id,)),
+            poster=DigestPoster(
+                store=store,
+                sinks={Platform.CONSOLE: ConsoleDigestSink(write_stdout)},  # Slack, Teams: #6, #7
+                builders={lens.id: digests},
+            ),
         )
     finally:
         client.close()

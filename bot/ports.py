@@ -7,13 +7,14 @@ composition root (``bot.main``) passes implementations in. Services never import
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from bot.domain.models import (
     AnalysisResult,
     Answer,
     ChunkSpan,
+    Digest,
     Document,
     DocumentVersion,
     FetchedDocument,
@@ -26,6 +27,13 @@ from bot.domain.models import (
     StoredAnalysis,
     StoredClaim,
     StoredObservation,
+)
+from bot.domain.subscriptions import (
+    DigestRun,
+    Platform,
+    PostedMessage,
+    Subscription,
+    SubscriptionSpec,
 )
 
 
@@ -219,7 +227,8 @@ class AnalysisStore(Protocol):
         ...
 
     def list_analyses(self, *, lens_id: str, since: datetime | None = None) -> list[StoredAnalysis]:
-        """Analyses of documents fetched at or after ``since`` (all when None), newest first."""
+        """Analyses made at or after ``since`` (all when None), newest document first: by
+        analysis time, so nothing fetched just before a digest falls between two digests."""
         ...
 
     def list_claims(self, *, lens_id: str) -> list[StoredClaim]:
@@ -231,5 +240,108 @@ class AnalysisStore(Protocol):
         ...
 
 
-class Store(SourceStore, DocumentStore, AnalysisStore, LLMCallLog, Protocol):
+class SubscriptionStore(Protocol):
+    """Subscriptions: the only record of what is scheduled."""
+
+    def add_subscription(self, spec: SubscriptionSpec) -> Subscription: ...
+
+    def update_subscription(
+        self, subscription_id: int, spec: SubscriptionSpec
+    ) -> Subscription | None:
+        """Replace the subscription's settings; None when there is no such subscription."""
+        ...
+
+    def get_subscription(self, subscription_id: int) -> Subscription | None: ...
+
+    def list_subscriptions(
+        self,
+        *,
+        enabled_only: bool = False,
+        platform: Platform | None = None,
+        channel: str | None = None,
+    ) -> list[Subscription]:
+        """Subscriptions, oldest first, optionally only those of one platform or channel."""
+        ...
+
+    def remove_subscription(self, subscription_id: int) -> bool:
+        """Delete the subscription and its digest runs; False when there was none."""
+        ...
+
+
+class DigestRunStore(Protocol):
+    """Digest runs: each post is claimed here, under a unique key, before it is sent."""
+
+    def claim_digest_run(
+        self,
+        subscription_id: int,
+        *,
+        local_date: date,
+        now: datetime,
+        abandoned_before: datetime,
+        new_edition: bool = False,
+    ) -> DigestRun | None:
+        """Claim the digest of ``local_date`` for this caller alone; None when not to post.
+
+        Without ``new_edition``: inserts edition 1 (``INSERT … ON CONFLICT DO NOTHING``), or
+        takes over that date's newest run when it failed, or is still pending but was claimed
+        before ``abandoned_before`` (its claimer died), and no run of that date was posted.
+        With ``new_edition``: inserts the date's next edition, unless the newest is pending
+        and was claimed at or after ``abandoned_before`` (it is being posted). Exactly one of
+        many racing callers gets the run; the others get None.
+        """
+        ...
+
+    def record_digest_posted(
+        self,
+        run_id: int,
+        *,
+        message: PostedMessage,
+        posted_at: datetime,
+        period_start: datetime | None,
+        period_end: datetime,
+        cited_document_ids: Sequence[int] = (),
+    ) -> DigestRun:
+        """Mark the run posted with its message ts and permalink and the period it covered."""
+        ...
+
+    def record_digest_failed(self, run_id: int, *, error: str) -> DigestRun:
+        """Mark the run failed with a one-line reason (it may be claimed again)."""
+        ...
+
+    def last_posted_run(self, subscription_id: int) -> DigestRun | None:
+        """The subscription's posted run with the latest ``period_end``, if any."""
+        ...
+
+    def list_digest_runs(
+        self, subscription_id: int, *, local_date: date | None = None
+    ) -> list[DigestRun]:
+        """The subscription's runs (of one local date if given), oldest date and edition first."""
+        ...
+
+
+class DigestSink(Protocol):
+    """Where a subscription's digest is posted (a Slack channel, a Teams webhook, a terminal)."""
+
+    def find_posted(self, subscription: Subscription, run: DigestRun) -> PostedMessage | None:
+        """The message already posted for ``run`` (by an attempt that crashed before its ts was
+        stored), or None. Raises ``ChatError`` when the platform can't be asked."""
+        ...
+
+    def post_digest(
+        self, subscription: Subscription, digest: Digest, run: DigestRun
+    ) -> PostedMessage:
+        """Post ``digest`` for ``run`` and say where it is; the message carries the run's
+        identity so ``find_posted`` can find it. Raises ``ChatError`` when posting fails."""
+        ...
+
+
+class Store(
+    SourceStore,
+    DocumentStore,
+    AnalysisStore,
+    LLMCallLog,
+    SubscriptionStore,
+    DigestRunStore,
+    Protocol,
+):
     """The whole store, as the composition root hands it to services."""

@@ -22,9 +22,10 @@ from bot.ports import Store
 from storage.analysis_repository import AnalysisRepository
 from storage.search import search_chunks
 from storage.stores import documents, links, revisions, sources
+from storage.subscription_repository import SubscriptionRepository
 
 
-class SqlStore(AnalysisRepository):
+class SqlStore(AnalysisRepository, SubscriptionRepository):
     """Sources, documents, chunks and analyses in one database (SQLite or PostgreSQL).
 
     Every method opens its own short session and commits before returning. Database failures

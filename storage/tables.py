@@ -253,6 +253,7 @@ class SubscriptionRow(SQLModel, table=True):
     tags: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     webhook_url: str | None = None  # a Teams Workflows URL: a secret, never logged
     enabled: bool = True
+    created_by: str | None = None  # the platform user who subscribed
     created_at: datetime = _when()
 
 
@@ -270,7 +271,13 @@ class DigestRunRow(SQLModel, table=True):
     message_ts: str | None = None
     permalink: str | None = None
     cited_document_ids: list[int] = Field(default_factory=list, sa_type=sa.JSON)
-    created_at: datetime = _when()
+    created_at: datetime = _when()  # the first claim
+    claimed_at: datetime = _when()  # the latest claim (a failed run is claimed again)
+    attempts: int = Field(default=1, sa_column_kwargs={"server_default": sa.text("1")})
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    period_start: datetime | None = _when(nullable=True)
+    period_end: datetime | None = _when(nullable=True)
+    posted_at: datetime | None = _when(nullable=True)
 
 
 class ConversationTurnRow(SQLModel, table=True):

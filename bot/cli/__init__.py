@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import evaluation, ledger, pipeline, sources
+from bot.cli import evaluation, ledger, pipeline, sources, subscriptions
 from bot.cli.common import state
 
 app = typer.Typer(
@@ -30,6 +30,9 @@ for command in (
     ledger.series,
     pipeline.demo,
     pipeline.serve,
+    subscriptions.subscribe,
+    subscriptions.unsubscribe,
+    subscriptions.subscriptions,
 ):
     app.command()(command)
 app.command("eval")(evaluation.evaluate)

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from bot.chat.console.render import render_answer, render_digest
 from bot.cli.common import err, fail, one_line_errors, open_briefbot, out
+from bot.cli.subscriptions import post_subscription_digest
 from bot.demo.server import serve_directory
 from bot.main import Briefbot
 from bot.services.collect import CollectReport, SourceOutcome
@@ -62,13 +63,26 @@ def digest(
     since_hours: Annotated[
         float, typer.Option("--since-hours", min=0.0, max=24 * 365, help="Period covered.")
     ] = 24.0,
+    post: Annotated[
+        bool, typer.Option("--post", help="Post a subscription's digest now (once a day).")
+    ] = False,
+    subscription: Annotated[
+        int | None, typer.Option("--subscription", help="The subscription to post for.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --post: post another edition today.")
+    ] = False,
 ) -> None:
-    """Build the digest for the period and print it (posting arrives with the chat platforms)."""
-    if not dry_run:
-        err.print("briefbot: error: posting needs a chat platform; use --dry-run", markup=False)
+    """Print the digest for the period (--dry-run), or post a subscription's digest (--post)."""
+    if post == dry_run or (post and subscription is None):
+        usage = "use --dry-run, or --post --subscription ID [--force]"
+        err.print(f"briefbot: error: {usage}", markup=False)
         raise typer.Exit(2)
     with open_briefbot() as briefbot:
-        print_digest(briefbot, since_hours=since_hours)
+        if subscription is not None and post:
+            post_subscription_digest(briefbot, subscription, force=force)
+        else:
+            print_digest(briefbot, since_hours=since_hours)
 
 
 def ask(question: Annotated[str, typer.Argument(help="The question, in quotes.")]) -> None:

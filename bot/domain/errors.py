@@ -6,6 +6,7 @@ message. Every message names the thing that failed and why, on one line.
 
     BriefbotError
     ├── ConfigError          a setting is missing or wrong
+    ├── SubscriptionError    a subscription request is invalid (time, zone, days, channel)
     ├── SourceError          one source could not be read
     │   ├── FetchError       HTTP, safety rules (scheme, size, redirects, address)
     │   └── ExtractError     the body is not a usable feed, page or PDF
@@ -28,6 +29,10 @@ class BriefbotError(Exception):
 
 class ConfigError(BriefbotError):
     """A setting is missing or has a wrong value."""
+
+
+class SubscriptionError(BriefbotError):
+    """A subscription request is invalid (time, time zone, days, channel, platform)."""
 
 
 class SourceError(BriefbotError):

@@ -163,7 +163,11 @@ def build_observation(row: IndicatorObsRow) -> IndicatorObservation:
 def list_analyses(
     *, session: Session, lens_id: str, since: datetime | None = None
 ) -> list[StoredAnalysis]:
-    """Analyses under ``lens_id`` of documents fetched at or after ``since``, newest first."""
+    """Analyses under ``lens_id`` made at or after ``since``, newest document first.
+
+    By analysis time, not fetch time: a document fetched just before a digest was built but
+    analyzed just after belongs to the next digest instead of to neither.
+    """
     statement = (
         select(AnalysisRow, DocumentRow, SourceRow.name)
         .join(DocumentRow, col(DocumentRow.id) == col(AnalysisRow.document_id))
@@ -172,7 +176,7 @@ def list_analyses(
         .order_by(col(DocumentRow.fetched_at).desc(), col(AnalysisRow.id).desc())
     )
     if since is not None:
-        statement = statement.where(col(DocumentRow.fetched_at) >= since)
+        statement = statement.where(col(AnalysisRow.created_at) >= since)
     rows = session.exec(statement).all()
     analysis_ids = [analysis.id for analysis, _, _ in rows if analysis.id is not None]
     claims = _load_claims(session, analysis_ids)

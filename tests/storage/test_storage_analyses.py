@@ -82,20 +82,24 @@ def test_saving_the_same_analysis_twice_keeps_the_first(
     assert stored.result.claims == ()
 
 
-def test_list_analyses_since_filters_on_fetched_at_newest_first(
+def test_list_analyses_since_filters_on_analysis_time_newest_document_first(
     store: SqlStore, add_document: AddDocument
 ) -> None:
     old = add_document("Old text.", slug="old", fetched_at=FETCHED_AT - timedelta(days=2))
     new = add_document("New text.", slug="new", fetched_at=FETCHED_AT)
     newest = add_document("Newest text.", slug="newest", fetched_at=FETCHED_AT + timedelta(hours=1))
-    for document_id in (new, old, newest):
-        store.save_analysis(document_id, lens_id=LENS, result=build_result(), created_at=FETCHED_AT)
+    analyzed_at = {old: FETCHED_AT - timedelta(days=2), new: FETCHED_AT, newest: FETCHED_AT}
+    # fetched before the digest's cut-off, analyzed after it: it belongs to the next digest
+    late = add_document("Late text.", slug="late", fetched_at=FETCHED_AT - timedelta(minutes=5))
+    analyzed_at[late] = FETCHED_AT + timedelta(minutes=1)
+    for document_id, at in analyzed_at.items():
+        store.save_analysis(document_id, lens_id=LENS, result=build_result(), created_at=at)
 
     def listed(since: datetime | None) -> list[int]:
         return [analysis.document.id for analysis in store.list_analyses(lens_id=LENS, since=since)]
 
-    assert listed(None) == [newest, new, old]
-    assert listed(FETCHED_AT) == [newest, new]
+    assert listed(None) == [newest, new, late, old]
+    assert listed(FETCHED_AT) == [newest, new, late]
     assert listed(FETCHED_AT + timedelta(days=1)) == []
 
 

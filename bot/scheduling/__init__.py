@@ -1,0 +1,1 @@
+"""Scheduling: the APScheduler 3 adapter and the job functions it calls (thin edges)."""

@@ -1,0 +1,115 @@
+"""Subscriptions from the CLI as a process: subscribe, list, unsubscribe, post once a day."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from .conftest import Run
+
+CONSOLE = ("subscribe", "--platform", "console", "--channel", "desk", "--tz", "America/New_York")
+
+
+def runs(tmp_path: Path) -> list[tuple[int, str, str]]:
+    with sqlite3.connect(tmp_path / "briefbot.db") as connection:
+        rows = connection.execute(
+            "SELECT edition, status, message_ts FROM digest_run ORDER BY edition"
+        ).fetchall()
+    return [(int(edition), str(status), str(ts)) for edition, status, ts in rows]
+
+
+def test_subscribe_list_and_unsubscribe(run_cli: Run) -> None:
+    added = run_cli(
+        "subscribe",
+        "--channel",
+        "C0123ABCD",
+        "--at",
+        "07:30",
+        "--tz",
+        "America/New_York",
+        "--days",
+        "mon-fri",
+        "--tags",
+        "isis,official",
+    )
+    assert added.returncode == 0, added.stderr
+    assert "Subscribed 1: slack C0123ABCD at 07:30 America/New_York, mon-fri" in added.stdout
+    assert "Next digest:" in added.stdout
+    listed = run_cli("subscriptions")
+    assert listed.returncode == 0, listed.stderr
+    assert "C0123ABCD" in listed.stdout
+    assert "mon-fri" in listed.stdout
+    changed = run_cli(
+        "subscribe", "--channel", "C0123ABCD", "--at", "18:00", "--tz", "Europe/London"
+    )
+    assert "Changed subscription 1" in changed.stdout
+    removed = run_cli("unsubscribe", "1")
+    assert removed.returncode == 0, removed.stderr
+    assert "Unsubscribed 1" in removed.stdout
+    assert "No subscriptions." in run_cli("subscriptions").stdout
+    again = run_cli("unsubscribe", "1")
+    assert again.returncode == 1
+    assert again.stderr.strip() == "briefbot: error: there is no subscription 1"
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--at", "7.30", "time '7.30' is not HH:MM"),
+        ("--at", "24:00", "time '24:00' is not HH:MM"),
+        ("--tz", "America/Gotham", "time zone 'America/Gotham' is unknown"),
+        ("--days", "mon-funday", "days 'mon-funday' are not understood"),
+        ("--channel", "#general", "is not a channel ID"),
+        ("--platform", "irc", "platform 'irc' is not one of slack, teams, console"),
+    ],
+)
+def test_bad_input_is_a_one_line_error(run_cli: Run, option: str, value: str, message: str) -> None:
+    arguments = {"--channel": "C0123ABCD", "--at": "07:30", "--tz": "UTC", option: value}
+    result = run_cli("subscribe", *(part for pair in arguments.items() for part in pair))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("briefbot: error: ")
+    assert message in lines[0]
+
+
+def test_digest_post_on_a_console_subscription_posts_once_a_day(
+    run_cli: Run, tmp_path: Path
+) -> None:
+    assert run_cli(*CONSOLE, "--at", "07:30").returncode == 0
+    first = run_cli("digest", "--post", "--subscription", "1")
+    assert first.returncode == 0, first.stderr
+    assert "BOTTOM LINE" in first.stdout
+    assert "edition 1" in first.stdout
+    second = run_cli("digest", "--post", "--subscription", "1")
+    assert second.returncode == 0, second.stderr
+    assert "already posted" in second.stdout
+    assert "BOTTOM LINE" not in second.stdout
+    forced = run_cli("digest", "--post", "--subscription", "1", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "edition 2" in forced.stdout
+    assert [(edition, status) for edition, status, _ in runs(tmp_path)] == [
+        (1, "posted"),
+        (2, "posted"),
+    ]
+    assert all(ts.startswith("console:1:") for _, _, ts in runs(tmp_path))
+
+
+def test_digest_post_to_slack_says_no_sink_yet(run_cli: Run, tmp_path: Path) -> None:
+    added = run_cli("subscribe", "--channel", "C0123ABCD", "--at", "07:30", "--tz", "UTC")
+    assert added.returncode == 0, added.stderr
+    result = run_cli("digest", "--post", "--subscription", "1")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "briefbot: error: no Slack sink configured yet"
+    assert runs(tmp_path) == []  # nothing claimed
+
+
+def test_digest_post_needs_a_subscription(run_cli: Run) -> None:
+    result = run_cli("digest", "--post")
+    assert result.returncode == 2
+    assert "--post --subscription ID" in result.stderr
+    missing = run_cli("digest", "--post", "--subscription", "9")
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "briefbot: error: there is no subscription 9"
