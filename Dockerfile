@@ -14,6 +14,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     BRIEFBOT_DATABASE_URL=sqlite:////data/briefbot.db \
     BRIEFBOT_LENS_PATH=/app/prompts/lenses/premature_victory.yaml \
+    BRIEFBOT_PROMPTS_DIR=/app/prompts \
     BRIEFBOT_DEMO_DIR=/app/examples/demo
 RUN useradd --create-home --uid 10001 briefbot && mkdir -p /data && chown briefbot /data
 COPY --from=build /opt/venv /opt/venv
