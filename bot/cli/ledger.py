@@ -24,8 +24,7 @@ def claims(
         Path | None, typer.Option("--csv", help="Write the ledger to this CSV file instead.")
     ] = None,
 ) -> None:
-    """The claim ledger: each declaration of victory beside the newest evidence since, then
-    the latest indicator values and the monthly trajectory."""
+    """The claim ledger with the evidence since each claim, latest figures and trajectory."""
     with open_briefbot() as briefbot:
         ledger = briefbot.ledger
         entries = ledger.entries()
