@@ -149,7 +149,8 @@ def run_analyze(briefbot: Briefbot) -> None:
     out.print(
         f"Analyzed {report.analyzed} documents: {report.claims} claims, "
         f"{report.indicators} indicator observations, {report.quotes_dropped} unverified "
-        f"quotes dropped, {report.degraded} read by the offline stand-in.",
+        f"quotes dropped"
+        + (f", {report.degraded} read by the offline stand-in." if report.degraded else "."),
         markup=False,
     )
     for outcome in report.outcomes:
