@@ -17,10 +17,13 @@ from bot.analysis.llm_analyzer import LLMAnalyzer
 from bot.analysis.offline import OfflineAnalyzer
 from bot.analysis.prompts import PromptLibrary
 from bot.chat.console.sink import ConsoleDigestSink
+from bot.chat.digest_chart import build_digest_chart
+from bot.chat.slack.client import build_web_client
+from bot.chat.slack.digest_sink import SlackDigestSink
 from bot.domain.errors import ConfigError
 from bot.domain.models import Lens
 from bot.domain.subscriptions import Platform
-from bot.ports import Clock, LLMCallLog
+from bot.ports import Clock, DigestSink, LLMCallLog
 from bot.services.analyze import AnalyzeService
 from bot.services.ask import AskService
 from bot.services.collect import CollectService
@@ -113,6 +116,7 @@ def build_briefbot(settings: Settings) -> Iterator[Briefbot]:
         fetcher = HttpFetcher(client, policy)  # one per process: it holds the per-host throttle
         reader = HttpSourceReader(fetcher, robots=RobotsPolicy(fetcher), now=clock.now)
         digests = DigestService(store=store, lens=lens)
+        ledger = LedgerService(store=store, lens=lens)
         yield Briefbot(
             settings=settings,
             lens=lens,
@@ -131,11 +135,11 @@ def build_briefbot(settings: Settings) -> Iterator[Briefbot]:
             ),
             digests=digests,
             asker=AskService(store=store, answerer=ExtractiveAnswerer()),
-            ledger=LedgerService(store=store, lens=lens),
+            ledger=ledger,
             subscriptions=SubscriptionService(store=store, lens_ids=(lens.id,)),
             poster=DigestPoster(
                 store=store,
-                sinks={Platform.CONSOLE: ConsoleDigestSink(write_stdout)},  # Slack, Teams: #6, #7
+                sinks=build_digest_sinks(settings, ledger=ledger, lens=lens),
                 builders={lens.id: digests},
             ),
         )
@@ -143,6 +147,18 @@ def build_briefbot(settings: Settings) -> Iterator[Briefbot]:
         client.close()
         llm_http.close()
         engine.dispose()
+
+
+def build_digest_sinks(
+    settings: Settings, *, ledger: LedgerService, lens: Lens
+) -> dict[Platform, DigestSink]:
+    """The terminal always; Slack when a bot token is set (Teams arrives with #7)."""
+    sinks: dict[Platform, DigestSink] = {Platform.CONSOLE: ConsoleDigestSink(write_stdout)}
+    slack = settings.slack()
+    if slack.bot_token is not None:
+        client = build_web_client(slack.bot_token.get_secret_value(), base_url=slack.api_url)
+        sinks[Platform.SLACK] = SlackDigestSink(client, chart=build_digest_chart(ledger, lens))
+    return sinks
 
 
 def build_analyze_service(

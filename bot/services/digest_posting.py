@@ -110,7 +110,7 @@ class DigestPoster:
         sink = self.sinks.get(subscription.platform)
         if sink is None:
             label = subscription.platform.value.title()
-            raise ConfigError(f"no {label} sink configured yet")
+            raise ConfigError(f"posting to {label} is not configured (Slack: set SLACK_BOT_TOKEN)")
         return sink
 
     def _builder_for(self, subscription: Subscription) -> DigestBuilder:

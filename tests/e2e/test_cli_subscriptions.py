@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from tests.support.fake_slack import FakeSlack
+
 from .conftest import Run
+from .test_cli import one_line_error
 
 CONSOLE = ("subscribe", "--platform", "console", "--channel", "desk", "--tz", "America/New_York")
 
@@ -97,13 +101,37 @@ def test_digest_post_on_a_console_subscription_posts_once_a_day(
     assert all(ts.startswith("console:1:") for _, _, ts in runs(tmp_path))
 
 
-def test_digest_post_to_slack_says_no_sink_yet(run_cli: Run, tmp_path: Path) -> None:
+def test_digest_post_to_slack_without_a_token_says_what_to_set(
+    run_cli: Run, tmp_path: Path
+) -> None:
     added = run_cli("subscribe", "--channel", "C0123ABCD", "--at", "07:30", "--tz", "UTC")
     assert added.returncode == 0, added.stderr
     result = run_cli("digest", "--post", "--subscription", "1")
     assert result.returncode == 1
-    assert result.stderr.strip() == "briefbot: error: no Slack sink configured yet"
+    assert "SLACK_BOT_TOKEN" in one_line_error(result.stderr)
     assert runs(tmp_path) == []  # nothing claimed
+
+
+def test_digest_post_to_slack_posts_once_with_run_metadata(run_cli: Run, tmp_path: Path) -> None:
+    assert run_cli("demo").returncode == 0  # documents, analyses and figures to post
+    with FakeSlack() as slack:
+        env = {"SLACK_BOT_TOKEN": slack.token, "BRIEFBOT_SLACK_API_URL": slack.base_url}
+        added = run_cli("subscribe", "--channel", "C0123ABCD", "--at", "07:30", "--tz", "UTC")
+        assert added.returncode == 0, added.stderr
+        first = run_cli("digest", "--post", "--subscription", "1", env=env)
+        assert first.returncode == 0, first.stderr
+        second = run_cli("digest", "--post", "--subscription", "1", env=env)
+        assert second.returncode == 0, second.stderr
+        assert "already posted" in second.stdout
+        posted = [m for m in slack.messages("C0123ABCD") if "thread_ts" not in m]
+        uploads = slack.uploads()
+    assert len(posted) == 1  # twice asked, once posted
+    assert posted[0]["metadata"]["event_payload"]["run_id"] == 1
+    assert "<!channel>" not in json.dumps(posted[0])
+    assert len(uploads) == 1  # the indicator chart, into the digest's thread
+    [(edition, status, ts)] = runs(tmp_path)
+    assert (edition, status) == (1, "posted")
+    assert ts == posted[0]["ts"]
 
 
 def test_digest_post_needs_a_subscription(run_cli: Run) -> None:
