@@ -281,7 +281,7 @@ def test_no_sink_for_the_platform_fails_before_claiming(
     store: FakeRunStore, builder: FakeBuilder
 ) -> None:
     poster = DigestPoster(store=store, sinks={}, builders={"premature_victory": builder})
-    with pytest.raises(ConfigError, match="no Slack sink configured yet"):
+    with pytest.raises(ConfigError, match="posting to Slack is not configured"):
         poster.post_due(SUBSCRIPTION, NOW)
     assert store.runs == {}
 
