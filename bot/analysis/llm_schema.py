@@ -27,10 +27,20 @@ from bot.domain.models import (
     Lens,
     Stance,
 )
-from bot.domain.quotes import find_quote
+from bot.domain.quotes import QuoteMatch, find_quote
 
+# A quote must say something: a word or two ("defeated") would anchor anywhere in a long
+# report and show the reader an unrelated passage as the model's evidence.
+MIN_QUOTE_WORDS = 3
 _PARTIAL_DATE = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{1,2})(?:-(?P<day>\d{1,2}))?)?")
 _NAME_SEPARATORS = re.compile(r"[\s\-]+")
+
+
+def find_substantial_quote(quote: str, text: str) -> QuoteMatch | None:
+    """``find_quote``, for quotes of at least MIN_QUOTE_WORDS words; None otherwise."""
+    if len(quote.split()) < MIN_QUOTE_WORDS:
+        return None
+    return find_quote(quote, text)
 
 
 def _to_number(value: object) -> object:
@@ -135,7 +145,7 @@ def _build_claim(raw: object, document: Document) -> Claim | None:
         item = ClaimItem.model_validate(raw)
     except ValidationError:
         return None
-    match = find_quote(item.quote, document.text)
+    match = find_substantial_quote(item.quote, document.text)
     if match is None:
         return None
     return Claim(
@@ -154,7 +164,7 @@ def _build_observation(raw: object, document: Document, lens: Lens) -> Indicator
     except ValidationError:
         return None
     spec = lens.indicator(normalize_indicator_name(item.indicator, lens) or "")
-    match = find_quote(item.quote, document.text)
+    match = find_substantial_quote(item.quote, document.text)
     if spec is None or match is None:
         return None
     low, high = item.low, item.high

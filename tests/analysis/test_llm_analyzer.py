@@ -106,6 +106,21 @@ def test_only_quotes_found_in_the_document_are_kept(
     assert (result.tokens_in, result.tokens_out) == (100, 20)
 
 
+def test_a_quote_of_a_word_or_two_is_dropped_though_it_occurs(
+    llm: FakeLLMServer, analyzer_for: AnalyzerFactory, lens: Lens
+) -> None:
+    document = corpus_document(FACT_SHEET)
+    word = next(w for w in document.text.split() if len(w) > 6)  # occurs, says nothing
+    llm.enqueue(
+        empty_reply(
+            claims=[{"speaker": "Someone", "said_at": None, "quote": word, "scope": "total"}]
+        )
+    )
+    result = analyzer_for(llm).analyze(document, lens)
+    assert result.claims == ()
+    assert result.quotes_dropped == 1
+
+
 def test_a_loosely_copied_quote_is_stored_as_the_sources_own_text(
     llm: FakeLLMServer, analyzer_for: AnalyzerFactory, lens: Lens
 ) -> None:
