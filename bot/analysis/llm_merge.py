@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from bot.analysis.llm_schema import ChunkFinding
-from bot.domain.models import Claim, IndicatorObservation, Stance
+from bot.domain.models import Stance
 
 
-@dataclass(frozen=True, slots=True)
-class MergedFinding:
-    """One document's claims, observations and stance from all the parts that were read."""
-
-    claims: tuple[Claim, ...]
-    indicators: tuple[IndicatorObservation, ...]
-    stance: Stance
-    stance_reason: str
-    relevance: float
-    summary: str
-    dropped: int
-
-
-def merge_findings(findings: Sequence[ChunkFinding]) -> MergedFinding:
+def merge_findings(findings: Sequence[ChunkFinding]) -> ChunkFinding:
     """Claims de-duplicated by offsets, observations by (indicator, offsets), in text order;
     the stance decided as :func:`decide_stance` says; relevance the highest; the first part's
     summary (the part that introduces the document)."""
@@ -31,7 +17,7 @@ def merge_findings(findings: Sequence[ChunkFinding]) -> MergedFinding:
         (o.indicator, o.start, o.end): o for f in reversed(findings) for o in f.indicators
     }
     stance, reason = decide_stance(findings)
-    return MergedFinding(
+    return ChunkFinding(
         claims=tuple(sorted(claims.values(), key=lambda c: (c.start, c.end))),
         indicators=tuple(sorted(indicators.values(), key=lambda o: (o.start, o.end, o.indicator))),
         stance=stance,

@@ -15,7 +15,7 @@ def build_digest_chart(ledger: LedgerService, lens: Lens) -> Callable[[Digest], 
     """A function from a digest to PNG bytes, or None when it has no quantified figure."""
 
     def render(digest: Digest) -> bytes | None:
-        figures = [e for e in digest.evidence if e.low is not None or e.high is not None]
+        figures = [e for e in digest.evidence if e.is_quantified]
         spec = lens.indicator(figures[0].indicator) if figures else None
         if spec is None:
             return None

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from bot.domain.models import Stance, StoredClaim, StoredObservation
+from bot.domain.models import Direction, Stance, StoredClaim, StoredObservation
 
 
 class Bearing(StrEnum):
@@ -14,6 +14,18 @@ class Bearing(StrEnum):
 
     AGAINST = "against"
     FOR = "for"
+
+
+_BEARINGS = {
+    Direction.UP_IS_AGAINST_VICTORY: Bearing.AGAINST,
+    Direction.UP_IS_FOR_VICTORY: Bearing.FOR,
+    Direction.RISK: Bearing.AGAINST,  # a rising risk (camps, prisons) weighs against victory
+}
+
+
+def bearing_of(direction: Direction) -> Bearing:
+    """How a rising value of an indicator with ``direction`` bears on the declared victory."""
+    return _BEARINGS[direction]
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ They are frozen dataclasses: storage converts rows into these, renderers read on
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -211,6 +212,11 @@ class IndicatorObservation:
     unit: str | None = None
     as_of: date | None = None
 
+    @property
+    def is_quantified(self) -> bool:
+        """A figure (a value, range or bound), not an unquantified mention."""
+        return self.low is not None or self.high is not None
+
 
 @dataclass(frozen=True, slots=True)
 class AnalysisResult:
@@ -368,6 +374,17 @@ class Answer:
     answered: bool = True
 
 
+def distinct_citations(citations: Iterable[Citation]) -> list[Citation]:
+    """``citations`` without repeats of the same (number, quote), first kept."""
+    seen: set[tuple[int, str]] = set()
+    distinct = []
+    for citation in citations:
+        if (citation.number, citation.quote) not in seen:
+            seen.add((citation.number, citation.quote))
+            distinct.append(citation)
+    return distinct
+
+
 @dataclass(frozen=True, slots=True)
 class DigestStatement:
     """A new declaration of victory in the digest."""
@@ -395,6 +412,11 @@ class DigestEvidence:
     previous_high: float | None = None
     previous_as_of: date | None = None
     direction: Direction = Direction.RISK
+
+    @property
+    def is_quantified(self) -> bool:
+        """A figure (a value, range or bound), not an unquantified mention."""
+        return self.low is not None or self.high is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from bot.domain.formatting import format_range
+from bot.domain.ledger import bearing_of
 from bot.domain.models import (
     UNATTRIBUTED,
     Citation,
@@ -177,16 +178,12 @@ def _rank_observations(
     return sorted(
         pairs,
         key=lambda pair: (
-            _is_quantified(pair[1]),
+            pair[1].is_quantified,
             pair[1].as_of or date.min,
             pair[0].result.relevance,
         ),
         reverse=True,
     )
-
-
-def _is_quantified(obs: IndicatorObservation) -> bool:
-    return obs.low is not None or obs.high is not None
 
 
 def _to_evidence(
@@ -223,7 +220,7 @@ def _previous_value(
         for stored in history
         if stored.observation.indicator == indicator
         and stored.document.id != document_id
-        and (stored.observation.low is not None or stored.observation.high is not None)
+        and stored.observation.is_quantified
         and stored.observation.as_of is not None
         and (as_of is None or stored.observation.as_of < as_of)
     ]
@@ -276,7 +273,7 @@ def _claim_weight(stored: StoredClaim) -> tuple[bool, bool, bool, date]:
 
 
 def _bearing(spec: IndicatorSpec | None) -> str:
-    return "for" if spec and spec.direction is Direction.UP_IS_FOR_VICTORY else "against"
+    return bearing_of(spec.direction if spec else Direction.RISK).value
 
 
 def _newest_evidence_after(
@@ -294,7 +291,7 @@ def _newest_evidence_after(
     return max(
         later,
         key=lambda obs: (
-            _is_quantified(obs.observation),
+            obs.observation.is_quantified,
             _bearing(lens.indicator(obs.observation.indicator)) == "against",
             obs.observation.as_of or date.min,
         ),
@@ -334,7 +331,7 @@ def _count(number: int, noun: str) -> str:
 def _second_sentence(
     evidence: Sequence[DigestEvidence], statements: Sequence[DigestStatement]
 ) -> str:
-    quantified = [item for item in evidence if item.low is not None or item.high is not None]
+    quantified = [item for item in evidence if item.is_quantified]
     if quantified:
         item = quantified[0]
         dated = f" as of {item.as_of.isoformat()}" if item.as_of else ""

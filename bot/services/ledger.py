@@ -16,11 +16,10 @@ from bot.domain.ledger import (
     LedgerEvidence,
     MonthTally,
     SeriesRow,
+    bearing_of,
 )
 from bot.domain.models import (
-    Direction,
     Document,
-    IndicatorObservation,
     IndicatorSpec,
     Lens,
     Stance,
@@ -31,11 +30,6 @@ from bot.domain.models import (
 from bot.domain.quotes import find_quote
 
 MAX_EVIDENCE_PER_BEARING = 3  # per claim: the newest against and the newest for both survive
-BEARINGS = {
-    Direction.UP_IS_AGAINST_VICTORY: Bearing.AGAINST,
-    Direction.UP_IS_FOR_VICTORY: Bearing.FOR,
-    Direction.RISK: Bearing.AGAINST,
-}
 
 
 class LedgerStore(Protocol):
@@ -53,11 +47,6 @@ class LedgerStore(Protocol):
 def document_date(document: Document) -> date:
     """The document's published date, else the date it was fetched."""
     return (document.published_at or document.fetched_at).date()
-
-
-def bearing_of(spec: IndicatorSpec) -> Bearing:
-    """How a rising value of the indicator bears on the declared victory."""
-    return BEARINGS[spec.direction]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +78,7 @@ class LedgerService:
     def latest_values(self) -> list[IndicatorLatest]:
         """Per lens indicator (lens order): the newest quantified value and the previous
         quantified value from another document; indicators with no value are left out."""
-        quantified = [
-            stored for stored in self._observations() if _is_quantified(stored.observation)
-        ]
+        quantified = [stored for stored in self._observations() if stored.observation.is_quantified]
         latest = []
         for spec in self.lens.indicators:
             series = sorted(
@@ -149,10 +136,10 @@ class LedgerService:
             spec = self.lens.indicator(stored.observation.indicator)
             if spec is not None:
                 dated = observation_date(stored)
-                tagged.append(LedgerEvidence(stored, spec.label, bearing_of(spec), dated))
+                tagged.append(LedgerEvidence(stored, spec.label, bearing_of(spec.direction), dated))
         return sorted(
             tagged,
-            key=lambda item: (_is_quantified(item.observation.observation), item.dated),
+            key=lambda item: (item.observation.observation.is_quantified, item.dated),
             reverse=True,
         )
 
@@ -210,10 +197,6 @@ def _build_row(stored: StoredObservation, spec: IndicatorSpec | None) -> SeriesR
         url=stored.document.url,
         quote=obs.quote,
     )
-
-
-def _is_quantified(obs: IndicatorObservation) -> bool:
-    return obs.low is not None or obs.high is not None
 
 
 def _is_verbatim(quote: str, document: Document) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.domain.formatting import describe_source, format_range
@@ -15,6 +15,7 @@ from bot.domain.models import (
     DigestEvidence,
     DigestStatement,
     StoredClaim,
+    distinct_citations,
 )
 
 WIDTH = 96
@@ -88,7 +89,7 @@ def render_answer(answer: Answer) -> str:
     if not answer.answered:
         return f"Q: {answer.question}\n{answer.text}\n"
     lines = [f"Q: {answer.question}", _wrap(answer.text), "", "Sources:"]
-    lines += [render_cited_passage(citation) for citation in _unique(answer.citations)]
+    lines += [render_cited_passage(citation) for citation in distinct_citations(answer.citations)]
     return "\n".join(lines) + "\n"
 
 
@@ -107,16 +108,6 @@ def render_claims(claims: Sequence[StoredClaim]) -> str:
         for c in claims
     ]
     return "\n".join(_wrap(row) for row in rows) + "\n"
-
-
-def _unique(citations: Iterable[Citation]) -> list[Citation]:
-    seen: set[tuple[int, str]] = set()
-    unique = []
-    for citation in citations:
-        if (citation.number, citation.quote) not in seen:
-            seen.add((citation.number, citation.quote))
-            unique.append(citation)
-    return unique
 
 
 def _heading(title: str) -> str:

@@ -39,6 +39,7 @@ from bot.domain.models import (
     Digest,
     DigestEvidence,
     DigestStatement,
+    distinct_citations,
 )
 
 Block = dict[str, Any]
@@ -80,7 +81,7 @@ def render_answer_blocks(answer: Answer, *, turn_id: int | None) -> list[Block]:
         return [question, *_sections(escape_mrkdwn(answer.text), block_id=BlockId.ANSWER)]
     urls = _source_urls(answer.citations)
     blocks = [question, *_sections(_link_markers(escape_mrkdwn(answer.text), urls), BlockId.ANSWER)]
-    citations = _unique(answer.citations)
+    citations = distinct_citations(answer.citations)
     if citations:
         lines = "\n\n".join(_cited_passage(c) for c in citations)
         blocks += _sections(f"*Sources*\n{lines}")
@@ -292,16 +293,6 @@ def _link_markers(escaped: str, urls: Mapping[int, str]) -> str:
 
 def _source_urls(citations: Iterable[Citation]) -> dict[int, str]:
     return {citation.number: citation.url for citation in citations}
-
-
-def _unique(citations: Iterable[Citation]) -> list[Citation]:
-    seen: set[tuple[int, str]] = set()
-    unique = []
-    for citation in citations:
-        if (citation.number, citation.quote) not in seen:
-            seen.add((citation.number, citation.quote))
-            unique.append(citation)
-    return unique
 
 
 def _strip_bold(escaped: str) -> str:
