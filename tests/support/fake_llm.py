@@ -22,10 +22,11 @@ import json
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support.loopback import LoopbackFake
 
 CHAT_PATH = "/chat/completions"
 EMBEDDINGS_PATH = "/embeddings"
@@ -86,7 +87,7 @@ def error_reply(status: int, message: str = "", *, retry_after: str | None = Non
     return FakeReply(status=status, body=body.encode(), headers=headers)
 
 
-class FakeLLMServer:
+class FakeLLMServer(LoopbackFake):
     """A threaded HTTP/1.1 server on 127.0.0.1 speaking enough of the OpenAI API for tests."""
 
     def __init__(
@@ -96,27 +97,15 @@ class FakeLLMServer:
         reject_json_schema: bool = False,
         reject_json_object: bool = False,
     ) -> None:
+        super().__init__(_Handler, name="fake-llm")
         self.default = default or error_reply(500, "fake LLM: no reply queued")
         self.reject_json_schema = reject_json_schema
         self.reject_json_object = reject_json_object
         self.requests: list[FakeRequest] = []
         self.max_in_flight = 0
-        self.stopping = threading.Event()
         self._queue: deque[FakeReply] = deque()
         self._lock = threading.Lock()
         self._in_flight = 0
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = False  # server_close() joins handler threads
-        self._httpd.fake = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._serve, name="fake-llm", daemon=True)
-
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def base_url(self) -> str:
@@ -136,31 +125,6 @@ class FakeLLMServer:
         self, status: int, message: str = "", *, retry_after: str | None = None
     ) -> None:
         self.enqueue(error_reply(status, message, retry_after=retry_after))
-
-    def start(self) -> FakeLLMServer:
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        self.stopping.set()
-        if self._thread.is_alive():
-            self._httpd.shutdown()
-            self._thread.join(timeout=5)
-        self._httpd.server_close()
-
-    def __enter__(self) -> FakeLLMServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def _serve(self) -> None:
-        self._httpd.serve_forever(poll_interval=0.05)
 
     def answer(self, request: FakeRequest) -> tuple[FakeReply, bytes]:
         """Record ``request`` and choose the reply and its body."""

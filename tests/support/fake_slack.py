@@ -19,10 +19,11 @@ import json
 import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.support.loopback import LoopbackFake
 
 Json = dict[str, Any]
 
@@ -56,23 +57,16 @@ class FakeSlackState:
     failures: dict[str, deque[Failure]] = field(default_factory=lambda: defaultdict(deque))
 
 
-class FakeSlack:
+class FakeSlack(LoopbackFake):
     """A threaded fake Slack Web API; ``base_url`` ends in ``/api/`` as WebClient expects."""
 
     def __init__(self, *, token: str = "xoxb-fake-token") -> None:
+        super().__init__(_Handler, name="fake-slack")
         self.token = token
         self.state = FakeSlackState()
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._file_ids = itertools.count(1)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = False  # server_close() joins handler threads
-        self._httpd.fake = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._serve, name="fake-slack", daemon=True)
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
     @property
     def base_url(self) -> str:
@@ -112,30 +106,6 @@ class FakeSlack:
         with self._lock:
             for _ in range(times):
                 self.state.failures[method].append(Failure(status, code, retry_after))
-
-    def start(self) -> FakeSlack:
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        if self._thread.is_alive():
-            self._httpd.shutdown()
-            self._thread.join(timeout=5)
-        self._httpd.server_close()
-
-    def __enter__(self) -> FakeSlack:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def _serve(self) -> None:
-        self._httpd.serve_forever(poll_interval=0.05)
 
     def handle(self, call: SlackCall) -> tuple[int, Json, dict[str, str]]:
         """Record ``call`` and answer it: (status, JSON body, extra headers)."""

@@ -16,9 +16,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
+
+from tests.support.loopback import LoopbackFake
 
 
 @dataclass(frozen=True)
@@ -52,25 +53,17 @@ class RecordedRequest:
 Responder = Route | Callable[[RecordedRequest], Route]
 
 
-class LoopbackServer:
+class LoopbackServer(LoopbackFake):
     """A threaded HTTP/1.1 server on 127.0.0.1 with an ephemeral port."""
 
     def __init__(self) -> None:
+        super().__init__(_Handler, name="loopback-http")
         self.routes: dict[str, Responder] = {}
         self.requests: list[RecordedRequest] = []
-        self.stopping = threading.Event()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = False  # server_close() joins handler threads
-        self._httpd.loopback = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._serve, name="loopback-http", daemon=True)
-
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.origin
 
     def url(self, path: str) -> str:
         """The absolute URL of ``path`` on this server."""
@@ -80,32 +73,6 @@ class LoopbackServer:
         """Serve ``responder`` at ``path``; returns the path's URL."""
         self.routes[path] = responder
         return self.url(path)
-
-    def start(self) -> LoopbackServer:
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        """Stop serving, end endless and stalled responses, join every thread."""
-        self.stopping.set()
-        if self._thread.is_alive():
-            self._httpd.shutdown()
-            self._thread.join(timeout=5)
-        self._httpd.server_close()
-
-    def __enter__(self) -> LoopbackServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def _serve(self) -> None:
-        self._httpd.serve_forever(poll_interval=0.05)
 
     def respond_to(self, request: RecordedRequest) -> Route:
         self.requests.append(request)
@@ -119,7 +86,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
-        server: LoopbackServer = self.server.loopback  # type: ignore[attr-defined]
+        server: LoopbackServer = self.server.fake  # type: ignore[attr-defined]
         request = RecordedRequest("GET", self.path, {k.lower(): v for k, v in self.headers.items()})
         route = server.respond_to(request)
         self.close_connection = True
