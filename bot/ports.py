@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+from bot.domain.conversation import Feedback, PriorTurn, ThreadRef, Turn, TurnSpec
 from bot.domain.models import (
     AnalysisResult,
     Answer,
@@ -80,8 +81,14 @@ class Analyzer(Protocol):
 class Answerer(Protocol):
     """Turns retrieved passages into an answer with numbered, verified citations."""
 
-    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
-        """Answer ``question`` from ``passages`` only; ``answered=False`` when they don't."""
+    def answer(
+        self, question: str, passages: Sequence[Passage], history: Sequence[PriorTurn] = ()
+    ) -> Answer:
+        """Answer ``question`` from ``passages`` only; ``answered=False`` when they don't.
+
+        ``history`` holds the thread's earlier turns, oldest first: context for reading a
+        follow-up question, never a source for the answer.
+        """
         ...
 
 
@@ -335,6 +342,40 @@ class DigestSink(Protocol):
         ...
 
 
+class ConversationStore(Protocol):
+    """Chat turns, feedback on them, and the chat events already handled."""
+
+    def claim_event(self, platform: Platform, event_id: str, *, now: datetime) -> bool:
+        """Record a chat event as handled; False when it already was (a redelivery)."""
+        ...
+
+    def forget_events(self, *, before: datetime) -> int:
+        """Drop handled-event records older than ``before``; returns how many."""
+        ...
+
+    def add_turn(self, spec: TurnSpec, *, now: datetime) -> Turn: ...
+
+    def list_turns(self, where: ThreadRef, *, limit: int = 20) -> list[Turn]:
+        """The thread's latest ``limit`` turns, oldest first."""
+        ...
+
+    def get_turn(self, turn_id: int) -> Turn | None: ...
+
+    def record_reply(self, turn_id: int, reply_id: str) -> None: ...
+
+    def record_feedback(
+        self, turn_id: int, feedback: Feedback, *, user_id: str | None
+    ) -> Turn | None:
+        """Store 👍/👎 on the turn (the latest wins); None when there is no such turn."""
+        ...
+
+    def find_digest_run_by_message(
+        self, platform: Platform, channel: str, message_ts: str
+    ) -> DigestRun | None:
+        """The posted digest whose message is ``message_ts`` in ``channel``, if any."""
+        ...
+
+
 class Store(
     SourceStore,
     DocumentStore,
@@ -342,6 +383,7 @@ class Store(
     LLMCallLog,
     SubscriptionStore,
     DigestRunStore,
+    ConversationStore,
     Protocol,
 ):
     """The whole store, as the composition root hands it to services."""

@@ -20,12 +20,13 @@ from bot.domain.models import (
 )
 from bot.ports import Store
 from storage.analysis_repository import AnalysisRepository
+from storage.conversation_repository import ConversationRepository
 from storage.search import search_chunks
 from storage.stores import documents, links, revisions, sources
 from storage.subscription_repository import SubscriptionRepository
 
 
-class SqlStore(AnalysisRepository, SubscriptionRepository):
+class SqlStore(AnalysisRepository, SubscriptionRepository, ConversationRepository):
     """Sources, documents, chunks and analyses in one database (SQLite or PostgreSQL).
 
     Every method opens its own short session and commits before returning. Database failures

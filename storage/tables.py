@@ -261,7 +261,10 @@ class DigestRunRow(SQLModel, table=True):
     """A digest claimed (then posted) for one subscription, local date and edition."""
 
     __tablename__ = "digest_run"
-    __table_args__ = (sa.UniqueConstraint("subscription_id", "local_date", "edition"),)
+    __table_args__ = (
+        sa.UniqueConstraint("subscription_id", "local_date", "edition"),
+        sa.Index("ix_digest_run_message_ts", "message_ts"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     subscription_id: int = Field(foreign_key="subscription.id", ondelete=CASCADE)
@@ -294,7 +297,10 @@ class ConversationTurnRow(SQLModel, table=True):
     question: str = Field(sa_type=sa.Text)
     answer: str = Field(sa_type=sa.Text)
     citations: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
+    answered: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    reply_id: str | None = None  # the platform's id of Briefbot's reply
     feedback: str | None = None
+    feedback_by: str | None = None
     created_at: datetime = _when()
 
 
@@ -302,7 +308,10 @@ class ProcessedEventRow(SQLModel, table=True):
     """A chat platform event already handled (Slack redelivers events)."""
 
     __tablename__ = "processed_event"
-    __table_args__ = (sa.UniqueConstraint("platform", "event_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("platform", "event_id"),
+        sa.Index("ix_processed_event_created_at", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str

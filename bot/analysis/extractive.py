@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.domain.conversation import PriorTurn
 from bot.domain.models import Answer, Citation, Passage
 from bot.domain.text import split_sentences
 
@@ -58,8 +59,13 @@ class _Candidate:
 class ExtractiveAnswerer:
     """Implements the Answerer port by quoting the sentences that best match the question."""
 
-    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
-        """Quote up to two sentences that cover at least half the question's terms."""
+    def answer(
+        self, question: str, passages: Sequence[Passage], history: Sequence[PriorTurn] = ()
+    ) -> Answer:
+        """Quote up to two sentences that cover at least half the question's terms.
+
+        ``history`` is not read: the ask service folds a short follow-up into the question.
+        """
         terms = set(content_terms(question))
         wants_number = bool(_QUANTITY_CUES & {w.casefold() for w in _WORD.findall(question)})
         if not terms:
