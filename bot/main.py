@@ -14,19 +14,22 @@ from bot.analysis.extractive import ExtractiveAnswerer
 from bot.analysis.lens import load_lens
 from bot.analysis.llm import LLMConfig, OpenAICompatibleClient
 from bot.analysis.llm_analyzer import LLMAnalyzer
+from bot.analysis.llm_answerer import LLMAnswerer
 from bot.analysis.offline import OfflineAnalyzer
 from bot.analysis.prompts import PromptLibrary
 from bot.chat.console.sink import ConsoleDigestSink
 from bot.chat.digest_chart import build_digest_chart
 from bot.chat.slack.client import build_web_client
 from bot.chat.slack.digest_sink import SlackDigestSink
+from bot.chat.teams.workflows import WorkflowsDigestSink
 from bot.domain.errors import ConfigError
 from bot.domain.models import Lens
 from bot.domain.subscriptions import Platform
-from bot.ports import Clock, DigestSink, LLMCallLog
+from bot.ports import Answerer, Clock, DigestSink, LLMCallLog
 from bot.services.analyze import AnalyzeService
 from bot.services.ask import AskService
 from bot.services.collect import CollectService
+from bot.services.conversation import ChatAccess, ConversationService
 from bot.services.digest import DigestService
 from bot.services.digest_posting import DigestPoster
 from bot.services.ledger import LedgerService
@@ -42,6 +45,8 @@ from storage.repository import SqlStore
 
 EXTRACT_PROMPT = "extract"
 EXTRACT_VERSION = 1
+ANSWER_PROMPT = "answer"
+ANSWER_VERSION = 2
 
 
 def write_stdout(text: str) -> None:
@@ -72,6 +77,7 @@ class Briefbot:
     ledger: LedgerService
     subscriptions: SubscriptionService
     poster: DigestPoster
+    conversation: ConversationService
 
 
 def build_fetch_policy(fetch: FetchSettings) -> FetchPolicy:
@@ -117,6 +123,9 @@ def build_briefbot(settings: Settings) -> Iterator[Briefbot]:
         reader = HttpSourceReader(fetcher, robots=RobotsPolicy(fetcher), now=clock.now)
         digests = DigestService(store=store, lens=lens)
         ledger = LedgerService(store=store, lens=lens)
+        asker = AskService(
+            store=store, answerer=build_answerer(settings, http=llm_http, call_log=store)
+        )
         yield Briefbot(
             settings=settings,
             lens=lens,
@@ -134,13 +143,16 @@ def build_briefbot(settings: Settings) -> Iterator[Briefbot]:
                 settings, store=store, lens=lens, clock=clock, http=llm_http
             ),
             digests=digests,
-            asker=AskService(store=store, answerer=ExtractiveAnswerer()),
+            asker=asker,
             ledger=ledger,
             subscriptions=SubscriptionService(store=store, lens_ids=(lens.id,)),
             poster=DigestPoster(
                 store=store,
                 sinks=build_digest_sinks(settings, ledger=ledger, lens=lens),
                 builders={lens.id: digests},
+            ),
+            conversation=ConversationService(
+                store=store, asker=asker, clock=clock, access=build_chat_access(settings)
             ),
         )
     finally:
@@ -150,15 +162,63 @@ def build_briefbot(settings: Settings) -> Iterator[Briefbot]:
 
 
 def build_digest_sinks(
-    settings: Settings, *, ledger: LedgerService, lens: Lens
+    settings: Settings,
+    *,
+    ledger: LedgerService,
+    lens: Lens,
+    teams_http: httpx.Client | None = None,
 ) -> dict[Platform, DigestSink]:
-    """The terminal always; Slack when a bot token is set (Teams arrives with #7)."""
-    sinks: dict[Platform, DigestSink] = {Platform.CONSOLE: ConsoleDigestSink(write_stdout)}
+    """The terminal and Teams always (a Teams subscription carries its own webhook URL);
+    Slack when a bot token is set. Teams posts through ``teams_http`` when given, else
+    through a short-lived client of its own per post."""
+    chart = build_digest_chart(ledger, lens)
+    sinks: dict[Platform, DigestSink] = {
+        Platform.CONSOLE: ConsoleDigestSink(write_stdout),
+        Platform.TEAMS: WorkflowsDigestSink(teams_http, chart=chart),
+    }
     slack = settings.slack()
     if slack.bot_token is not None:
         client = build_web_client(slack.bot_token.get_secret_value(), base_url=slack.api_url)
-        sinks[Platform.SLACK] = SlackDigestSink(client, chart=build_digest_chart(ledger, lens))
+        sinks[Platform.SLACK] = SlackDigestSink(client, chart=chart)
     return sinks
+
+
+def build_chat_access(settings: Settings) -> ChatAccess:
+    """Who may ask in chat, from the Slack settings."""
+    slack = settings.slack()
+    return ChatAccess.of(channels=slack.allowed_channels, users=slack.allowed_users, dms=slack.dms)
+
+
+def build_answerer(
+    settings: Settings, *, http: httpx.Client, call_log: LLMCallLog | None = None
+) -> Answerer:
+    """The LLM answerer (answer@v2, the extractive one standing in when a call fails) when an
+    endpoint is configured; the extractive answerer otherwise."""
+    if not settings.llm_base_url:
+        return ExtractiveAnswerer()
+    return LLMAnswerer(
+        OpenAICompatibleClient(http, build_llm_config(settings), call_log=call_log),
+        PromptLibrary(settings.prompts_dir).get(ANSWER_PROMPT, ANSWER_VERSION),
+        fallback=ExtractiveAnswerer(),
+    )
+
+
+def build_llm_config(settings: Settings) -> LLMConfig:
+    """The LLM client's configuration; raises ConfigError naming BRIEFBOT_LLM_BASE_URL when no
+    endpoint is configured."""
+    llm = settings.llm()
+    if llm.base_url is None or llm.model is None:
+        raise ConfigError("no LLM endpoint is configured: set BRIEFBOT_LLM_BASE_URL")
+    return LLMConfig(
+        base_url=llm.base_url,
+        model=llm.model,
+        api_key=llm.api_key.get_secret_value() if llm.api_key else None,
+        api_version=llm.api_version,
+        timeout=llm.timeout,
+        max_retries=llm.max_retries,
+        max_concurrency=llm.concurrency,
+        structured_output=llm.structured_output,
+    )
 
 
 def build_analyze_service(
@@ -191,18 +251,7 @@ def build_llm_analyzer(
     Raises ConfigError naming BRIEFBOT_LLM_BASE_URL when no endpoint is configured.
     """
     llm = settings.llm()
-    if llm.base_url is None or llm.model is None:
-        raise ConfigError("no LLM endpoint is configured: set BRIEFBOT_LLM_BASE_URL")
-    config = LLMConfig(
-        base_url=llm.base_url,
-        model=llm.model,
-        api_key=llm.api_key.get_secret_value() if llm.api_key else None,
-        api_version=llm.api_version,
-        timeout=llm.timeout,
-        max_retries=llm.max_retries,
-        max_concurrency=llm.concurrency,
-        structured_output=llm.structured_output,
-    )
+    config = build_llm_config(settings)
     now = (clock or SystemClock()).now
     return LLMAnalyzer(
         OpenAICompatibleClient(http, config, call_log=call_log, now=now),

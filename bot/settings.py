@@ -63,12 +63,33 @@ class LLMSettings(BaseModel):
 
 
 class SlackSettings(BaseModel):
-    """Slack credentials and API location."""
+    """Slack credentials, API location and who may ask."""
 
     bot_token: SecretStr | None
     app_token: SecretStr | None
     signing_secret: SecretStr | None
     api_url: str
+    allowed_channels: tuple[str, ...]
+    allowed_users: tuple[str, ...]
+    dms: bool
+
+
+class TeamsSettings(BaseModel):
+    """The Teams bot's registration (Azure Bot / Entra app) and who may ask."""
+
+    app_id: str | None
+    app_password: SecretStr | None
+    tenant_id: str | None
+    allow_anonymous: bool
+    allowed_users: tuple[str, ...]
+
+
+class ServeSettings(BaseModel):
+    """The long-running process: collection interval, chat workers, scheduler job store."""
+
+    collect_every_minutes: int
+    chat_workers: int
+    jobstore_url: str | None
 
 
 class Settings(BaseSettings):
@@ -123,6 +144,19 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET")
     )
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    slack_allowed_channels: str = ""  # comma-separated ids; empty: every channel Briefbot is in
+    slack_allowed_users: str = ""  # comma-separated ids; empty: everyone
+    slack_dms: bool = True
+
+    teams_app_id: str | None = None
+    teams_app_password: SecretStr | None = None
+    teams_tenant_id: str | None = None
+    teams_allow_anonymous: bool = False  # local testing only: no token checks at all
+    teams_allowed_users: str = ""  # comma-separated Entra object ids; empty: everyone
+
+    collect_every_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    chat_workers: int = Field(default=8, ge=1, le=64)
+    scheduler_jobstore: Literal["database", "memory"] = "database"
 
     @field_validator("slack_api_url", "llm_base_url")
     @classmethod
@@ -144,7 +178,7 @@ class Settings(BaseSettings):
 
     def fetch(self) -> FetchSettings:
         """The collector's slice."""
-        hosts = tuple(host.strip() for host in self.fetch_allow_hosts.split(",") if host.strip())
+        hosts = split_list(self.fetch_allow_hosts)
         return FetchSettings(
             user_agent=self.fetch_user_agent,
             contact=self.fetch_contact,
@@ -181,7 +215,34 @@ class Settings(BaseSettings):
             app_token=self.slack_app_token,
             signing_secret=self.slack_signing_secret,
             api_url=self.slack_api_url,
+            allowed_channels=split_list(self.slack_allowed_channels),
+            allowed_users=split_list(self.slack_allowed_users),
+            dms=self.slack_dms,
         )
+
+    def teams(self) -> TeamsSettings:
+        """The Teams bot's slice."""
+        return TeamsSettings(
+            app_id=self.teams_app_id,
+            app_password=self.teams_app_password,
+            tenant_id=self.teams_tenant_id,
+            allow_anonymous=self.teams_allow_anonymous,
+            allowed_users=split_list(self.teams_allowed_users),
+        )
+
+    def serve(self) -> ServeSettings:
+        """``briefbot serve``'s slice: the job store is the database unless set to memory."""
+        memory = self.scheduler_jobstore == "memory"
+        return ServeSettings(
+            collect_every_minutes=self.collect_every_minutes,
+            chat_workers=self.chat_workers,
+            jobstore_url=None if memory else self.database_url,
+        )
+
+
+def split_list(text: str) -> tuple[str, ...]:
+    """``"a, b,,c"`` → ``("a", "b", "c")``."""
+    return tuple(item.strip() for item in text.split(",") if item.strip())
 
 
 _SLACK_NAMES = {

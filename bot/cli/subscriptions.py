@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from bot.chat.teams.workflows import mask_webhook_url
 from bot.cli.common import fail, open_briefbot, out
 from bot.domain.subscriptions import Subscription
 from bot.main import Briefbot
@@ -18,15 +19,22 @@ TIME_FORMAT = "%Y-%m-%d %H:%M %Z"
 
 
 def subscribe(
-    channel: Annotated[str, typer.Option(help="Slack channel ID (C…), Teams or console name.")],
     at: Annotated[str, typer.Option(help="Local time, HH:MM (24-hour).")],
     tz: Annotated[str, typer.Option(help="IANA time zone, e.g. America/New_York.")],
+    channel: Annotated[
+        str | None,
+        typer.Option(
+            help="Slack channel ID (C…) or console name; Teams: a name (default: the "
+            "webhook's host and a fingerprint of its URL)."
+        ),
+    ] = None,
     platform: Annotated[str, typer.Option(help="slack, teams or console.")] = "slack",
     days: Annotated[str, typer.Option(help="mon-fri, mon,wed,fri or * (every day).")] = "*",
     tags: Annotated[str, typer.Option(help="Comma-separated source tags.")] = "",
     workspace: Annotated[str | None, typer.Option(help="Slack team ID (T…).")] = None,
     webhook_url: Annotated[
-        str | None, typer.Option(help="Teams: the channel's Workflows webhook URL (a secret).")
+        str | None,
+        typer.Option(help="Teams: the channel's Workflows webhook URL (https; a secret)."),
     ] = None,
 ) -> None:
     """Subscribe a channel to the daily digest (or change its subscription)."""
@@ -93,18 +101,30 @@ def describe_outcome(outcome: PostOutcome) -> str:
 
 
 def describe(subscription: Subscription) -> str:
-    """``slack C0123 at 07:30 America/New_York, mon-fri, tags isis``."""
+    """``slack C0123 at 07:30 America/New_York, mon-fri, tags isis``; a Teams subscription
+    adds ``via https://host/…`` (its webhook URL masked)."""
     tags = f", tags {','.join(subscription.spec.tags)}" if subscription.spec.tags else ""
     disabled = " (disabled)" if not subscription.enabled else ""
+    webhook = masked_webhook(subscription)
+    via = f" via {webhook}" if webhook else ""
     return (
-        f"{subscription.platform.value} {subscription.channel} at {subscription.at:%H:%M} "
+        f"{subscription.platform.value} {subscription.channel}{via} at {subscription.at:%H:%M} "
         f"{subscription.timezone}, {format_days(subscription.days)}{tags}{disabled}"
     )
 
 
+def masked_webhook(subscription: Subscription) -> str | None:
+    """The subscription's webhook URL as it may be shown (``https://host/…``), if it has one."""
+    url = subscription.spec.webhook_url
+    return mask_webhook_url(url) if url else None
+
+
 def render_subscriptions_table(found: list[Subscription], briefbot: Briefbot) -> Table:
-    """One row per subscription: where, when, and when its next digest falls."""
-    table = Table("id", "platform", "channel", "at", "time zone", "days", "tags", "next digest")
+    """One row per subscription: where (a webhook URL masked), when, and when its next
+    digest falls."""
+    table = Table(
+        "id", "platform", "channel", "webhook", "at", "time zone", "days", "tags", "next digest"
+    )
     table.title = "Subscriptions"
     now = briefbot.clock.now()
     for subscription in found:
@@ -113,6 +133,7 @@ def render_subscriptions_table(found: list[Subscription], briefbot: Briefbot) ->
             str(subscription.id),
             subscription.platform.value,
             subscription.channel,
+            masked_webhook(subscription) or "-",
             f"{subscription.at:%H:%M}",
             subscription.timezone,
             format_days(subscription.days),

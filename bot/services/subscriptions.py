@@ -6,10 +6,12 @@ changes its time, time zone, days and tags (the scheduler then reschedules its j
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import time
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.errors import SubscriptionError
@@ -27,7 +29,9 @@ FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "satur
 EVERY_DAY_WORDS = frozenset({"*", "daily", "every day"})
 TIME_PATTERN = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 SLACK_CHANNEL_PATTERN = re.compile(r"^[CGD][A-Z0-9]{6,}$")
-HTTPS = "https://"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})  # plain http allowed (tests)
+MAX_WEBHOOK_URL = 2048
+FINGERPRINT_CHARS = 8
 
 
 def parse_time(text: str) -> time:
@@ -114,7 +118,8 @@ def parse_tags(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def check_destination(platform: Platform, channel: str, webhook_url: str | None) -> None:
-    """A Slack channel is an ID (C…); a Teams subscription needs its https webhook URL."""
+    """A Slack channel is an ID (C…); a Teams subscription needs its https webhook URL, and
+    only a Teams subscription has one."""
     if not channel.strip():
         raise SubscriptionError("the channel is empty")
     if platform is Platform.SLACK and not SLACK_CHANNEL_PATTERN.match(channel):
@@ -122,8 +127,42 @@ def check_destination(platform: Platform, channel: str, webhook_url: str | None)
             f"Slack channel {channel!r} is not a channel ID: use the ID (C…) from the "
             "channel's details, not its name"
         )
-    if platform is Platform.TEAMS and not (webhook_url or "").startswith(HTTPS):
+    if platform is Platform.TEAMS:
+        check_webhook_url(webhook_url)
+    elif webhook_url:
+        raise SubscriptionError("a webhook URL is only for Teams subscriptions")
+
+
+def check_webhook_url(url: str | None) -> str:
+    """The host of a Teams Workflows webhook URL: https with a host (plain http only to a
+    loopback host). The URL is a secret, so no message repeats it."""
+    scheme, host = _scheme_and_host(url or "")
+    if not url or not host or scheme not in {"https", "http"}:
         raise SubscriptionError("a Teams subscription needs the channel's https webhook URL")
+    if scheme == "http" and host not in LOOPBACK_HOSTS:
+        raise SubscriptionError("the Teams webhook URL must use https")
+    if len(url) > MAX_WEBHOOK_URL or any(char.isspace() for char in url):
+        raise SubscriptionError("the Teams webhook URL is not a valid URL")
+    return host
+
+
+def _scheme_and_host(url: str) -> tuple[str, str | None]:
+    try:
+        parts = urlsplit(url)
+        return parts.scheme.lower(), parts.hostname
+    except ValueError:
+        return "", None
+
+
+def default_channel(platform: Platform, webhook_url: str | None) -> str:
+    """The channel name of a subscription made without one: for Teams, the webhook's host and
+    a short fingerprint of its URL (``prod-27.westus.logic.azure.com#3f9a1c2b``), so two
+    webhooks on one host stay two subscriptions; other platforms need a channel."""
+    if platform is not Platform.TEAMS:
+        raise SubscriptionError(f"a {platform.value.title()} subscription needs a channel")
+    host = check_webhook_url(webhook_url)
+    digest = hashlib.sha256((webhook_url or "").encode("utf-8")).hexdigest()
+    return f"{host}#{digest[:FINGERPRINT_CHARS]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +184,7 @@ class SubscriptionService:
         self,
         *,
         platform: str,
-        channel: str,
+        channel: str | None,
         at: str,
         timezone: str,
         days: str = "*",
@@ -155,21 +194,24 @@ class SubscriptionService:
         webhook_url: str | None = None,
         created_by: str | None = None,
     ) -> SubscribeResult:
-        """Subscribe the channel (or change its subscription to this lens).
+        """Subscribe the channel (or change its subscription to this lens). A Teams channel
+        may be None: it is then named after its webhook (``default_channel``).
 
         Raises ``SubscriptionError`` with a one-line reason for a bad platform, channel,
-        time, time zone, days or lens.
+        webhook URL, time, time zone, days or lens.
         """
+        chosen = parse_platform(platform)
+        hook = webhook_url.strip() if webhook_url and webhook_url.strip() else None
         spec = SubscriptionSpec(
-            platform=parse_platform(platform),
-            channel=channel.strip(),
+            platform=chosen,
+            channel=(channel or "").strip() or default_channel(chosen, hook),
             at=parse_time(at),
             timezone=parse_timezone(timezone),
             lens_id=self._check_lens(lens_id),
             days=parse_days(days),
             tags=parse_tags(tags),
             workspace=workspace,
-            webhook_url=webhook_url,
+            webhook_url=hook,
             created_by=created_by,
         )
         check_destination(spec.platform, spec.channel, spec.webhook_url)

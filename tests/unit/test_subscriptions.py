@@ -168,6 +168,65 @@ def test_teams_needs_an_https_webhook_and_slack_a_channel_id(service: Subscripti
     assert teams.created
 
 
+HOOK = (
+    "https://prod-27.westus.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=s3cr3t"
+)
+
+
+def test_a_teams_channel_defaults_to_its_webhook_host_and_fingerprint(
+    service: SubscriptionService,
+) -> None:
+    first = service.subscribe(
+        platform="teams", channel=None, at="07:30", timezone="UTC", webhook_url=HOOK
+    )
+    assert first.subscription.channel.startswith("prod-27.westus.logic.azure.com#")
+    assert len(first.subscription.channel.split("#")[1]) == 8
+    again = service.subscribe(
+        platform="teams", channel=" ", at="08:00", timezone="UTC", webhook_url=f" {HOOK} "
+    )
+    assert (again.created, again.subscription.id) == (False, first.subscription.id)
+    assert again.subscription.spec.webhook_url == HOOK
+    other = service.subscribe(
+        platform="teams", channel=None, at="07:30", timezone="UTC", webhook_url=HOOK + "x"
+    )
+    assert other.created  # another webhook on the same host is another channel
+
+
+@pytest.mark.parametrize(
+    ("platform", "url", "message"),
+    [
+        ("teams", "http://teams.example.org/hook?sig=s3cr3t", "must use https"),
+        ("teams", "ftp://teams.example.org/hook?sig=s3cr3t", "needs the channel's https webhook"),
+        ("teams", "https:///hook?sig=s3cr3t", "needs the channel's https webhook"),
+        ("teams", "https://teams.example.org/a b?sig=s3cr3t", "is not a valid URL"),
+        ("slack", "https://teams.example.org/hook?sig=s3cr3t", "only for Teams subscriptions"),
+        ("console", "https://teams.example.org/hook?sig=s3cr3t", "only for Teams subscriptions"),
+    ],
+)
+def test_bad_webhook_urls_are_refused_without_repeating_them(
+    service: SubscriptionService, platform: str, url: str, message: str
+) -> None:
+    channel = "C0123ABCD" if platform == "slack" else "desk"
+    with pytest.raises(SubscriptionError, match=message) as caught:
+        service.subscribe(
+            platform=platform, channel=channel, at="07:30", timezone="UTC", webhook_url=url
+        )
+    assert "s3cr3t" not in str(caught.value)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]"])
+def test_plain_http_is_for_loopback_webhooks_only(service: SubscriptionService, host: str) -> None:
+    result = service.subscribe(
+        platform="teams", channel=None, at="07:30", timezone="UTC", webhook_url=f"http://{host}:8/h"
+    )
+    assert result.created
+
+
+def test_only_teams_may_go_without_a_channel(service: SubscriptionService) -> None:
+    with pytest.raises(SubscriptionError, match="a Slack subscription needs a channel"):
+        service.subscribe(platform="slack", channel=None, at="07:30", timezone="UTC")
+
+
 def test_an_unknown_lens_is_refused(service: SubscriptionService) -> None:
     with pytest.raises(SubscriptionError, match="lens 'other' is not loaded"):
         service.subscribe(

@@ -1,0 +1,1 @@
+"""Microsoft Teams adapter: Adaptive Card renderers and the Workflows webhook digest sink."""
