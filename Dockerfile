@@ -23,4 +23,9 @@ COPY examples /app/examples
 WORKDIR /app
 USER briefbot
 VOLUME ["/data"]
+# Socket Mode by default (SLACK_APP_TOKEN); HTTP mode: `briefbot serve --http --port 3000`;
+# the Teams bot: add `--teams-port 3978`.
+EXPOSE 3000 3978
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
+    CMD ["python", "-c", "import os, sys, urllib.request; sys.exit(0) if os.environ.get('SLACK_APP_TOKEN') else urllib.request.urlopen('http://127.0.0.1:3000/healthz', timeout=4)"]
 CMD ["briefbot", "serve"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.chat.charts import render_indicator_chart_from_rows
 from bot.domain.models import Digest, Lens
 from bot.services.ledger import LedgerService
 
@@ -22,6 +21,9 @@ def build_digest_chart(ledger: LedgerService, lens: Lens) -> Callable[[Digest], 
         rows = [r for r in ledger.series_rows(spec.name) if r.low is not None or r.high is not None]
         claims = [(e.said_on, e.claim.claim.speaker) for e in ledger.entries()]
         try:
+            # imported here: matplotlib takes most of a second to load, and only a post draws
+            from bot.chat.charts import render_indicator_chart_from_rows
+
             return render_indicator_chart_from_rows(
                 rows, title=spec.label, unit=spec.unit, claim_dates=claims[-MAX_CLAIM_MARKS:]
             )

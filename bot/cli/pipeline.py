@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated
@@ -119,9 +120,35 @@ def demo_overrides(base_url: str) -> dict[str, object]:
     }
 
 
-def serve() -> None:
-    """Run the chat apps and the scheduler."""
-    fail("serve: no chat platform is configured yet (Slack support arrives in a later release)")
+def serve(
+    http: Annotated[
+        bool, typer.Option("--http", help="Slack over HTTP on /slack/events (else Socket Mode).")
+    ] = False,
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="HTTP mode's port (0 picks a free one).")
+    ] = 3000,
+    host: Annotated[str, typer.Option(help="The address servers listen on.")] = "0.0.0.0",  # noqa: S104
+    teams_port: Annotated[
+        int | None,
+        typer.Option(min=0, max=65535, help="Also serve the Teams bot (/api/messages) here."),
+    ] = None,
+) -> None:
+    """Run the Slack app, the Teams bot (with --teams-port) and the scheduler until stopped."""
+    # imported here: the Slack and Teams SDKs take over a second to load, and only serve uses them
+    from bot.serve import ServeOptions
+    from bot.serve import serve as run_server
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    with open_briefbot() as briefbot, one_line_errors():
+        options = ServeOptions(http=http, host=host, port=port, teams_port=teams_port)
+        run_server(briefbot, options, announce=announce)
+
+
+def announce(line: str) -> None:
+    """Tell the operator (and tests) where the server listens."""
+    err.print(line, markup=False)
 
 
 def run_collect(

@@ -22,12 +22,14 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class JobContext:
-    """What the jobs need: the poster, the subscriptions, a collect run and the clock."""
+    """What the jobs need: the poster, the subscriptions, a collect run, the clock, and a
+    scheduler sync (subscriptions changed by another process, such as the CLI)."""
 
     poster: DigestPoster
     subscriptions: SubscriptionStore
     collect: Callable[[], object]
     now: Callable[[], datetime]
+    sync: Callable[[], object] | None = None
 
 
 class _Installed:
@@ -81,3 +83,15 @@ def run_collect_job() -> None:
         context.collect()
     except Exception:
         logger.exception("collect job failed")
+
+
+def run_sync_job() -> None:
+    """Make the scheduler's jobs match the subscription table again; failures are logged."""
+    context = _Installed.context
+    if context is None or context.sync is None:
+        logger.error("sync job: no job context installed")
+        return
+    try:
+        context.sync()
+    except Exception:
+        logger.exception("sync job failed")

@@ -7,9 +7,11 @@ import re
 import zlib
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from datasketch import MinHash
+if TYPE_CHECKING:
+    from datasketch import MinHash
+
 
 SHINGLE_WORDS: Final = 3
 NUM_PERM: Final = 128
@@ -47,8 +49,9 @@ class MinHashSigner:
     """
 
     def __init__(self) -> None:
-        template = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=zlib.crc32)
-        self._permutations: Any = template.permutations
+        # datasketch (and the SciPy it imports) loads on first use: every CLI command builds a
+        # signer, few of them collect.
+        self._permutations: Any = None
         self._sign: Callable[[str], MinHash | None] = lru_cache(maxsize=CACHE_SIZE)(self._build)
 
     def bands(self, text: str) -> tuple[int, ...]:
@@ -76,6 +79,11 @@ class MinHashSigner:
         shingles = extract_shingles(text)
         if not shingles:
             return None
+        from datasketch import MinHash  # deferred: see __init__
+
+        if self._permutations is None:
+            template = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=zlib.crc32)
+            self._permutations = template.permutations
         signature = MinHash(
             num_perm=NUM_PERM,
             seed=SEED,

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.support.demo_db import build_demo_database, copy_database
 from tests.support.fake_slack import FakeSlack
 
 from .conftest import Run
@@ -141,3 +145,51 @@ def test_digest_post_needs_a_subscription(run_cli: Run) -> None:
     missing = run_cli("digest", "--post", "--subscription", "9")
     assert missing.returncode == 1
     assert missing.stderr.strip() == "briefbot: error: there is no subscription 9"
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_demo_database(tmp_path_factory.mktemp("demo") / "template.db")
+
+
+def test_a_crash_after_posting_is_healed_by_finding_the_message_not_posting_again(
+    run_cli: Run, cli_env: dict[str, str], tmp_path: Path, demo_template: Path
+) -> None:
+    copy_database(demo_template, tmp_path)  # the digest has documents to show
+    with FakeSlack() as slack:
+        env = {"SLACK_BOT_TOKEN": slack.token, "BRIEFBOT_SLACK_API_URL": slack.base_url}
+        added = run_cli("subscribe", "--channel", "C0123ABCD", "--at", "07:30", "--tz", "UTC")
+        assert added.returncode == 0, added.stderr
+        slack.stall_next("chat.getPermalink", 120)  # posted, then Slack hangs: we crash here
+        poster = subprocess.Popen(
+            [sys.executable, "-m", "bot", "digest", "--post", "--subscription", "1"],
+            cwd=tmp_path,
+            env={**cli_env, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            slack.wait_for_calls("chat.getPermalink", timeout=60)
+        finally:
+            poster.kill()
+            poster.wait()
+        assert [ts for _, status, ts in runs(tmp_path) if status == "pending"] == ["None"]
+        soon = run_cli("digest", "--post", "--subscription", "1", env=env)
+        assert soon.returncode == 0, soon.stderr
+        assert "being posted" in soon.stdout  # a claim this fresh may still be working
+        _age_claims(tmp_path, minutes=20)  # past the pending timeout: the run is abandoned
+        healed = run_cli("digest", "--post", "--subscription", "1", env=env)
+        assert healed.returncode == 0, healed.stderr
+        posted = [m for m in slack.messages("C0123ABCD") if "thread_ts" not in m]
+    assert len(posted) == 1  # found by its run metadata, not posted again
+    assert "had been posted" in healed.stdout
+    [(edition, status, ts)] = runs(tmp_path)
+    assert (edition, status, ts) == (1, "posted", posted[0]["ts"])
+
+
+def _age_claims(tmp_path: Path, *, minutes: int) -> None:
+    with sqlite3.connect(tmp_path / "briefbot.db") as connection:
+        for run_id, claimed in connection.execute("SELECT id, claimed_at FROM digest_run"):
+            older = datetime.fromisoformat(claimed) - timedelta(minutes=minutes)
+            stamp = older.isoformat(sep=" ") if " " in claimed else older.isoformat()
+            connection.execute("UPDATE digest_run SET claimed_at = ? WHERE id = ?", (stamp, run_id))
