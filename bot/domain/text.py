@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 
 from bot.domain.models import ChunkSpan
 
@@ -76,3 +77,37 @@ def _cut_long(text: str, span: tuple[int, int], max_chars: int) -> list[tuple[in
     if end > start:
         pieces.append((start, end))
     return pieces
+
+
+WORD_JOINER = "\u2060"
+ZERO_WIDTH_JOINER = "\u200d"
+
+
+def grapheme_safe_end(text: str, end: int) -> int:
+    """``end`` moved back, if need be, so that ``text[:end]`` does not split a character
+    cluster: a combining mark, an emoji with its modifiers or joiners, or half a flag."""
+    while end > 0 and (_attaches(text[end]) or text[end - 1] == ZERO_WIDTH_JOINER):
+        end -= 1
+    return end - _odd_regional_indicators(text[:end])
+
+
+def _attaches(char: str) -> bool:
+    """True for characters that belong to the grapheme cluster before them."""
+    code = ord(char)
+    return (
+        unicodedata.category(char) in {"Mn", "Me", "Mc"}
+        or char in {ZERO_WIDTH_JOINER, WORD_JOINER}
+        or 0xFE00 <= code <= 0xFE0F  # variation selectors
+        or 0x1F3FB <= code <= 0x1F3FF  # skin-tone modifiers
+        or 0xE0020 <= code <= 0xE007F  # emoji tag sequences
+    )
+
+
+def _odd_regional_indicators(head: str) -> int:
+    """1 when ``head`` ends in half a flag (an odd run of regional indicators)."""
+    run = 0
+    for char in reversed(head):
+        if not 0x1F1E6 <= ord(char) <= 0x1F1FF:
+            break
+        run += 1
+    return run % 2

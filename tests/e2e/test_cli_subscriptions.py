@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.demo_db import build_demo_database, copy_database
+from tests.support.demo_db import copy_database
 from tests.support.fake_slack import FakeSlack
 
 from .conftest import Run
@@ -147,15 +147,10 @@ def test_digest_post_needs_a_subscription(run_cli: Run) -> None:
     assert missing.stderr.strip() == "briefbot: error: there is no subscription 9"
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo_database(tmp_path_factory.mktemp("demo") / "template.db")
-
-
 def test_a_crash_after_posting_is_healed_by_finding_the_message_not_posting_again(
-    run_cli: Run, cli_env: dict[str, str], tmp_path: Path, demo_template: Path
+    run_cli: Run, cli_env: dict[str, str], tmp_path: Path, demo_database: Path
 ) -> None:
-    copy_database(demo_template, tmp_path)  # the digest has documents to show
+    copy_database(demo_database, tmp_path)  # the digest has documents to show
     with FakeSlack() as slack:
         env = {"SLACK_BOT_TOKEN": slack.token, "BRIEFBOT_SLACK_API_URL": slack.base_url}
         added = run_cli("subscribe", "--channel", "C0123ABCD", "--at", "07:30", "--tz", "UTC")

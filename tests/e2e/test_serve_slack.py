@@ -24,16 +24,11 @@ from tests.e2e.serve_support import (
     signed_headers,
     wait_until,
 )
-from tests.support.demo_db import build_demo_database, copy_database
+from tests.support.demo_db import copy_database
 from tests.support.fake_slack import FakeSlack
 
 CHANNEL = "C0POLICY1"
 ASK = "How many fighters does ISIS still have according to the inspector general?"
-
-
-@pytest.fixture(scope="module")
-def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo_database(tmp_path_factory.mktemp("demo") / "template.db")
 
 
 @pytest.fixture(scope="module")

@@ -17,16 +17,11 @@ import pytest
 
 from tests.e2e.conftest import Run
 from tests.e2e.serve_support import serve_http
-from tests.support.demo_db import build_demo_database, copy_database
+from tests.support.demo_db import copy_database
 from tests.support.fake_bot_connector import FakeBotConnector
 
 ASK = "How many fighters does ISIS still have according to the inspector general?"
 BOT_ID = "28:00000000-0000-4000-8000-00000000b0b0"
-
-
-@pytest.fixture(scope="module")
-def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo_database(tmp_path_factory.mktemp("demo") / "template.db")
 
 
 @pytest.fixture

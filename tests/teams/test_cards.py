@@ -20,7 +20,6 @@ from bot.chat.teams.cards import (
     render_digest_card,
     render_error_card,
 )
-from bot.chat.teams.markdown import WORD_JOINER
 from bot.chat.teams.payload import MAX_PAYLOAD_BYTES, encode_message, message_size
 from bot.domain.models import (
     Answer,
@@ -32,6 +31,7 @@ from bot.domain.models import (
     DigestStatement,
     DocumentKind,
 )
+from bot.domain.text import WORD_JOINER
 from bot.services.digest import DigestService
 from tests.support.fake_workflows import envelope_problem
 from tests.unit.digest_fixtures import LENS, LedgerStore

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.chat.slack.constants import (
@@ -23,7 +23,6 @@ from bot.chat.slack.constants import (
 )
 from bot.chat.slack.mrkdwn import (
     QUOTE_MARKER,
-    WORD_JOINER,
     escape_inline,
     escape_mrkdwn,
     is_linkable,
@@ -31,7 +30,7 @@ from bot.chat.slack.mrkdwn import (
     split_mrkdwn,
     truncate,
 )
-from bot.domain.formatting import describe_source, format_range
+from bot.domain.formatting import describe_change, describe_source, format_day, format_range
 from bot.domain.models import (
     Answer,
     Citation,
@@ -41,6 +40,7 @@ from bot.domain.models import (
     DigestStatement,
     distinct_citations,
 )
+from bot.domain.text import WORD_JOINER
 
 Block = dict[str, Any]
 
@@ -111,7 +111,7 @@ def _digest_intro(digest: Digest, urls: Mapping[int, str]) -> list[tuple[Block, 
     meta = _context(
         f"Question: {escape_inline(digest.question)}\n"
         f"Generated {_format_moment(digest.generated_at)} · newest evidence as of "
-        f"{_format_day(digest.newest_evidence_at)}",
+        f"{format_day(digest.newest_evidence_at)}",
         block_id=BlockId.DIGEST_META,
     )
     bottom = _link_markers(escape_mrkdwn(digest.bottom_line.strip()), urls)
@@ -133,7 +133,7 @@ def _digest_section(
 
 def _statement(statement: DigestStatement, urls: Mapping[int, str]) -> str:
     head = (
-        f"• {escape_inline(statement.speaker)} — said on {_format_day(statement.said_at)} · "
+        f"• {escape_inline(statement.speaker)} — said on {format_day(statement.said_at)} · "
         f"{escape_inline(statement.scope.value)} claim {_cite(statement.source_number, urls)}"
     )
     return f"{head}\n{_quote(statement.quote)}"
@@ -146,38 +146,25 @@ def _evidence(item: DigestEvidence, urls: Mapping[int, str]) -> str:
     )
     head = (
         f"• *{_strip_bold(escape_inline(item.label))}:* *{value}{unit}*, "
-        f"as of {_format_day(item.as_of)}{_change(item)} {_cite(item.source_number, urls)}"
+        f"as of {format_day(item.as_of)}{_change(item)} {_cite(item.source_number, urls)}"
     )
     return f"{head}\n{_quote(item.quote)}"
 
 
 def _change(item: DigestEvidence) -> str:
-    """The change since the previous value: up or down when both are closed ranges."""
-    if item.previous_low is None and item.previous_high is None:
-        return ""
-    when = _format_day(item.previous_as_of)
-    if (item.previous_low, item.previous_high) == (item.low, item.high):
-        return f" — unchanged since {when}"
-    previous = format_range(item.previous_low, item.previous_high)
-    now, before = _midpoint(item.low, item.high), _midpoint(item.previous_low, item.previous_high)
-    if now is None or before is None or now == before:
-        return f" — previously {previous} (as of {when})"
-    return f" — {'up' if now > before else 'down'} from {previous} (as of {when})"
-
-
-def _midpoint(low: float | None, high: float | None) -> float | None:
-    """The middle of a closed range; None for open ("at least", "up to") or missing values."""
-    return None if low is None or high is None else (low + high) / 2
+    """The change since the previous value, after a dash; empty without a previous value."""
+    change = describe_change(item)
+    return f" — {change}" if change else ""
 
 
 def _pressure(item: ClaimUnderPressure, urls: Mapping[int, str]) -> str:
     claim = (
-        f"• *Claim:* {escape_inline(item.speaker)}, said on {_format_day(item.said_at)} "
+        f"• *Claim:* {escape_inline(item.speaker)}, said on {format_day(item.said_at)} "
         f"{_cite(item.source_number, urls)}\n{_quote(item.quote)}"
     )
     evidence = (
         f"*Evidence {_strip_bold(escape_inline(item.bears))} it:* "
-        f"{escape_inline(item.evidence_label)}, as of {_format_day(item.evidence_as_of)} "
+        f"{escape_inline(item.evidence_label)}, as of {format_day(item.evidence_as_of)} "
         f"{_cite(item.evidence_source_number, urls)}\n{_quote(item.evidence_quote)}"
     )
     return f"{claim}\n{evidence}"
@@ -190,7 +177,7 @@ def _source_line(citation: Citation) -> str:
     who = [escape_inline(part) for part in (citation.publisher, descriptor) if part]
     published = citation.published_at.date() if citation.published_at else None
     unlinked = "" if is_linkable(citation.url) else " (no web address)"
-    details = " · ".join([*who, _format_day(published)])
+    details = " · ".join([*who, format_day(published)])
     return f"*[{citation.number}]* {title}{unlinked} — {details}"
 
 
@@ -298,10 +285,6 @@ def _source_urls(citations: Iterable[Citation]) -> dict[int, str]:
 def _strip_bold(escaped: str) -> str:
     """Text we set in bold ourselves: an asterisk in it would end the bold early."""
     return escaped.replace("*", "")
-
-
-def _format_day(value: date | None) -> str:
-    return value.isoformat() if value is not None else "date unknown"
 
 
 def _format_moment(value: datetime) -> str:

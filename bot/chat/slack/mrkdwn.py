@@ -19,11 +19,10 @@ cannot start or end a block quote of its own.
 from __future__ import annotations
 
 import re
-import unicodedata
 from urllib.parse import urlsplit
 
-WORD_JOINER = "\u2060"
-ZERO_WIDTH_JOINER = "\u200d"
+from bot.domain.text import WORD_JOINER, grapheme_safe_end
+
 ELLIPSIS = "…"
 QUOTE_MARKER = "> "  # a block quote line in mrkdwn
 MAX_URL_LENGTH = 2000  # longer URLs are not linked: a link must fit a 3,000-character section
@@ -116,34 +115,10 @@ def _split_line(line: str, limit: int) -> list[str]:
 
 
 def _safe_cut(text: str, end: int) -> int:
-    while end > 0 and (_attaches(text[end]) or text[end - 1] == ZERO_WIDTH_JOINER):
-        end -= 1
-    end -= _odd_regional_indicators(text[:end])
+    end = grapheme_safe_end(text, end)
     head = text[:end]
     for pattern in (_PARTIAL_ENTITY, _PARTIAL_LINK):
         match = pattern.search(head)
         if match:
             head = head[: match.start()]
     return len(head)
-
-
-def _attaches(char: str) -> bool:
-    """True for characters that belong to the grapheme cluster before them."""
-    code = ord(char)
-    return (
-        unicodedata.category(char) in {"Mn", "Me", "Mc"}
-        or char in {ZERO_WIDTH_JOINER, WORD_JOINER}
-        or 0xFE00 <= code <= 0xFE0F  # variation selectors
-        or 0x1F3FB <= code <= 0x1F3FF  # skin-tone modifiers
-        or 0xE0020 <= code <= 0xE007F  # emoji tag sequences
-    )
-
-
-def _odd_regional_indicators(head: str) -> int:
-    """1 when ``head`` ends in half a flag (an odd run of regional indicators)."""
-    run = 0
-    for char in reversed(head):
-        if not 0x1F1E6 <= ord(char) <= 0x1F1FF:
-            break
-        run += 1
-    return run % 2

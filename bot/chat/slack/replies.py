@@ -4,13 +4,13 @@ ephemeral apology with a correlation id (the traceback goes to the log, never to
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.chat.references import new_correlation_id
 from bot.chat.slack.blocks import render_answer_blocks, render_error_blocks
 from bot.chat.slack.constants import MAX_FALLBACK_TEXT
 from bot.chat.slack.events import SlackQuestion
@@ -29,11 +29,6 @@ REFUSALS = {
     Refusal.DMS_OFF: "Briefbot doesn't answer direct messages in this workspace; please mention "
     "it in a channel instead.",
 }
-
-
-def new_correlation_id() -> str:
-    """A short id to quote to an operator; the log line carries the same id."""
-    return uuid.uuid4().hex[:12]
 
 
 @dataclass(frozen=True, slots=True)

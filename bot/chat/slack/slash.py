@@ -13,13 +13,13 @@ from typing import Any
 from slack_bolt import Respond
 from slack_sdk.errors import SlackApiError
 
+from bot.chat.references import new_correlation_id as new_reference
 from bot.chat.slack.blocks import render_answer_blocks, render_error_blocks
 from bot.chat.slack.commands import HELP_TEXT, Command, Verb, parse_command
 from bot.chat.slack.events import question_text
 from bot.chat.slack.ledger_blocks import render_claims_blocks, render_sources_blocks
 from bot.chat.slack.mrkdwn import escape_inline
 from bot.chat.slack.replies import APOLOGY, REFUSALS, SlackResponder, answer_fallback_text
-from bot.chat.slack.replies import new_correlation_id as new_reference
 from bot.chat.slack.services import SlackServices
 from bot.domain.conversation import ThreadRef
 from bot.domain.errors import BriefbotError, ChatError

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from microsoft_agents.hosting.core import (
     TurnState,
 )
 
+from bot.chat.references import new_correlation_id
 from bot.chat.teams.activities import MessageKind, TeamsQuestion, classify_activity, read_question
 from bot.chat.teams.cards import render_answer_card, render_error_card
 from bot.chat.teams.payload import Card
@@ -63,11 +63,6 @@ REFUSALS = {
 SHUTDOWN_GRACE_SECONDS = 10.0
 
 T = TypeVar("T")
-
-
-def new_correlation_id() -> str:
-    """A short id to quote to an operator; the log line carries the same id."""
-    return uuid.uuid4().hex[:12]
 
 
 def card_message(card: Card) -> Activity:
