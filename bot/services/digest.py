@@ -32,7 +32,7 @@ from bot.domain.models import (
     StoredClaim,
     StoredObservation,
 )
-from bot.ports import AnalysisStore
+from bot.ports import AnalysisStore, SourceStore
 
 MAX_STATEMENTS = 4
 MAX_EVIDENCE = 6
@@ -73,8 +73,8 @@ class _Numbering:
         return self._numbers[document.id]
 
 
-class DigestStore(AnalysisStore, Protocol):
-    """What a digest reads."""
+class DigestStore(AnalysisStore, SourceStore, Protocol):
+    """What a digest reads: analyses, and sources to filter them by tag."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +84,13 @@ class DigestService:
     store: DigestStore
     lens: Lens
 
-    def build(self, *, since: datetime | None, now: datetime) -> Digest:
-        """Everything analyzed from documents fetched at or after ``since``."""
+    def build(
+        self, *, since: datetime | None, now: datetime, tags: Sequence[str] = ()
+    ) -> Digest:
+        """Everything analyzed since ``since``; with ``tags``, only documents from sources
+        carrying one of them (the claim ledger behind "claims under pressure" stays whole)."""
         analyses = sorted(
-            self.store.list_analyses(lens_id=self.lens.id, since=since),
+            self._tagged(self.store.list_analyses(lens_id=self.lens.id, since=since), tags),
             key=lambda analysis: analysis.result.relevance,
             reverse=True,
         )
@@ -110,6 +113,20 @@ class DigestService:
             newest_evidence_at=_newest_as_of(analyses),
             document_ids=tuple(analysis.document.id for analysis in analyses),
         )
+
+
+    def _tagged(
+        self, analyses: Sequence[StoredAnalysis], tags: Sequence[str]
+    ) -> list[StoredAnalysis]:
+        if not tags:
+            return list(analyses)
+        wanted = {tag.casefold() for tag in tags}
+        sources = {
+            source.id
+            for source in self.store.list_sources()
+            if wanted & {tag.casefold() for tag in source.spec.tags}
+        }
+        return [a for a in analyses if a.document.source_id in sources]
 
 
 def _newest_as_of(analyses: Sequence[StoredAnalysis]) -> date | None:

@@ -22,7 +22,7 @@ Rules (design §2, style rule 9):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -41,7 +41,9 @@ PENDING_TIMEOUT = timedelta(minutes=15)
 class DigestBuilder(Protocol):
     """Builds a digest for a period (``DigestService`` for one lens)."""
 
-    def build(self, *, since: datetime | None, now: datetime) -> Digest: ...
+    def build(
+        self, *, since: datetime | None, now: datetime, tags: Sequence[str] = ()
+    ) -> Digest: ...
 
 
 class PostStatus(StrEnum):
@@ -133,7 +135,7 @@ class DigestPoster:
             stored = self._record(run, found, now=now, since=None, until=run.created_at)
             return PostOutcome(PostStatus.FOUND, run.local_date, stored)
         since = self.since_for(subscription, now)
-        digest = builder.build(since=since, now=now)
+        digest = builder.build(since=since, now=now, tags=subscription.spec.tags)
         message = sink.post_digest(subscription, digest, run)
         stored = self._record(
             run, message, now=now, since=since, until=now, cited=digest.document_ids

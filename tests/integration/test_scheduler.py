@@ -6,7 +6,7 @@ calling their module-level functions.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -156,7 +156,7 @@ def test_the_cron_trigger_agrees_with_the_pure_schedule_across_dst() -> None:
 
 
 class NoDigest:
-    def build(self, *, since: datetime | None, now: datetime) -> Digest:
+    def build(self, *, since: datetime | None, now: datetime, tags: Sequence[str] = ()) -> Digest:
         return Digest(title="ISIS", question="q", generated_at=now, bottom_line="Nothing new.")
 
 

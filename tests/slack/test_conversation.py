@@ -106,3 +106,17 @@ def test_access_lists_and_direct_messages(briefbot: Briefbot) -> None:
     only_u2 = ChatAccess.of(users=["U2"])
     assert only_u2.refusal(channel="C1", user_id="U1", is_dm=False) is Refusal.USER
     assert only_u2.refusal(channel="C1", user_id="U2", is_dm=True) is None
+
+
+def test_a_subscription_with_tags_gets_only_documents_from_sources_so_tagged(
+    briefbot: Briefbot,
+) -> None:
+    now = datetime(2026, 11, 25, 7, 30, tzinfo=UTC)
+    everything = briefbot.digests.build(since=None, now=now)
+    statements = briefbot.digests.build(since=None, now=now, tags=("Statements",))
+    tagged = {s.id for s in briefbot.store.list_sources() if "statements" in s.spec.tags}
+    kept = briefbot.store.get_documents(statements.document_ids)
+    assert kept
+    assert {document.source_id for document in kept} <= tagged
+    assert len(statements.document_ids) < len(everything.document_ids)
+    assert briefbot.digests.build(since=None, now=now, tags=("no-such-tag",)).document_ids == ()

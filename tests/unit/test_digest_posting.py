@@ -165,12 +165,14 @@ class FakeSink:
 @dataclass
 class FakeBuilder:
     calls: list[datetime | None] = field(default_factory=list)
+    tags: list[tuple[str, ...]] = field(default_factory=list)
     explode: bool = False
 
-    def build(self, *, since: datetime | None, now: datetime) -> Digest:
+    def build(self, *, since: datetime | None, now: datetime, tags: Sequence[str] = ()) -> Digest:
         if self.explode:
             raise ZeroDivisionError("boom")
         self.calls.append(since)
+        self.tags.append(tuple(tags))
         return Digest(
             title="t", question="q", generated_at=now, bottom_line="b", document_ids=(3, 4)
         )
@@ -294,3 +296,9 @@ def test_an_unexpected_error_marks_the_run_failed_and_propagates(
         poster.post_due(SUBSCRIPTION, NOW)
     assert store.runs[1].status is RunStatus.FAILED
     assert store.runs[1].error == "unexpected ZeroDivisionError: boom"
+
+
+def test_the_subscription_tags_reach_the_digest(poster: DigestPoster, builder: FakeBuilder) -> None:
+    tagged = replace(SUBSCRIPTION, spec=replace(SUBSCRIPTION.spec, tags=("official",)))
+    poster.post_due(tagged, NOW)
+    assert builder.tags == [("official",)]
