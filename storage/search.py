@@ -30,11 +30,13 @@ STOPWORDS = frozenset(
     yourselves""".split()
 )
 
+# Ranked on the FTS table alone: its rowid is chunk.id (external content), and joining chunk
+# before the sort made SQLite look up a chunk row for every match (1.7× the bare query).
 _SQLITE_SEARCH = """
-SELECT chunk.id AS chunk_id, -bm25(chunk_fts) AS score
-FROM chunk_fts JOIN chunk ON chunk.id = chunk_fts.rowid
+SELECT chunk_fts.rowid AS chunk_id, -bm25(chunk_fts) AS score
+FROM chunk_fts
 WHERE chunk_fts MATCH :query {document_filter}
-ORDER BY score DESC, chunk.id
+ORDER BY score DESC, chunk_fts.rowid
 LIMIT :limit
 """
 _POSTGRES_SEARCH = """
@@ -45,6 +47,9 @@ ORDER BY score DESC, chunk.id
 LIMIT :limit
 """
 _DOCUMENT_FILTER = "AND chunk.document_id IN :document_ids"
+_SQLITE_DOCUMENT_FILTER = (
+    "AND chunk_fts.rowid IN (SELECT id FROM chunk WHERE chunk.document_id IN :document_ids)"
+)
 
 
 def extract_terms(query: str) -> list[str]:
@@ -84,11 +89,13 @@ def search_chunks(
     dialect = session.get_bind().dialect.name
     if dialect == SQLITE:
         template, expression = _SQLITE_SEARCH, build_fts5_query(terms)
+        document_filter = _SQLITE_DOCUMENT_FILTER
     elif dialect == POSTGRESQL:
         template, expression = _POSTGRES_SEARCH, build_tsquery(terms)
+        document_filter = _DOCUMENT_FILTER
     else:
         raise StorageError(f"full-text search is not available on {dialect}")
-    statement = _build_statement(template, document_ids)
+    statement = _build_statement(template, document_filter if document_ids is not None else "")
     params: dict[str, object] = {"query": expression, "limit": limit}
     if document_ids is not None:
         params["document_ids"] = list(document_ids)
@@ -96,9 +103,8 @@ def search_chunks(
     return [(int(chunk_id), float(score)) for chunk_id, score in rows]
 
 
-def _build_statement(template: str, document_ids: Sequence[int] | None) -> sa.TextClause:
-    document_filter = _DOCUMENT_FILTER if document_ids is not None else ""
+def _build_statement(template: str, document_filter: str) -> sa.TextClause:
     statement = sa.text(template.format(document_filter=document_filter))
-    if document_ids is not None:
+    if document_filter:
         statement = statement.bindparams(sa.bindparam("document_ids", expanding=True))
     return statement
