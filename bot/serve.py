@@ -68,7 +68,16 @@ class Server(Protocol):
 def serve(briefbot: Briefbot, options: ServeOptions, *, announce: Callable[[str], None]) -> None:
     """Run the scheduler and the chat servers until stopped; raises ConfigError when Slack
     (or Teams, with ``teams_port``) is not configured for the chosen mode."""
-    servers = build_servers(briefbot, options)
+    pool = ThreadPoolExecutor(
+        max_workers=briefbot.settings.serve().chat_workers, thread_name_prefix="briefbot-chat"
+    )
+    try:
+        _serve(briefbot, build_servers(briefbot, options, pool), announce)
+    finally:
+        finish_answers(pool)
+
+
+def _serve(briefbot: Briefbot, servers: list[Server], announce: Callable[[str], None]) -> None:
     main, *others = servers
     threads = [
         threading.Thread(target=server.serve_forever, name="briefbot-server", daemon=True)
@@ -84,12 +93,22 @@ def serve(briefbot: Briefbot, options: ServeOptions, *, announce: Callable[[str]
         thread.join(timeout=15)
 
 
-def build_servers(briefbot: Briefbot, options: ServeOptions) -> list[Server]:
-    """Slack's server (unless only Teams is asked for and Slack has no token), then Teams'."""
+def finish_answers(pool: ThreadPoolExecutor) -> None:
+    """On the way out: answers being written are finished (the LLM client is still open);
+    questions not yet started are dropped, and the log says so."""
+    logger.info("briefbot serve: finishing answers in progress; queued questions are dropped")
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def build_servers(
+    briefbot: Briefbot, options: ServeOptions, pool: ThreadPoolExecutor | None = None
+) -> list[Server]:
+    """Slack's server (unless only Teams is asked for and Slack has no token), then Teams'.
+    Slack's answers run on ``pool``."""
     servers: list[Server] = []
     slack_wanted = options.teams_port is None or options.http
     if slack_wanted or briefbot.settings.slack().bot_token is not None:
-        servers.append(build_slack_server(briefbot, options))
+        servers.append(build_slack_server(briefbot, options, pool))
     if options.teams_port is not None:
         servers.append(build_teams(briefbot, host=options.host, port=options.teams_port))
     return servers
@@ -113,7 +132,9 @@ def build_teams(briefbot: Briefbot, *, host: str, port: int) -> Server:
     )
 
 
-def build_slack_server(briefbot: Briefbot, options: ServeOptions) -> Server:
+def build_slack_server(
+    briefbot: Briefbot, options: ServeOptions, pool: ThreadPoolExecutor | None = None
+) -> Server:
     """The HTTP server or the Socket Mode connection for the Slack app."""
     slack = briefbot.settings.slack()
     if slack.bot_token is None:
@@ -122,7 +143,7 @@ def build_slack_server(briefbot: Briefbot, options: ServeOptions) -> Server:
         raise ConfigError("HTTP mode needs SLACK_SIGNING_SECRET to verify Slack's requests")
     if not options.http and slack.app_token is None:
         raise ConfigError("Socket Mode needs SLACK_APP_TOKEN (xapp-…); or serve with --http")
-    app = build_slack(briefbot, signed=options.http)
+    app = build_slack(briefbot, signed=options.http, executor=pool)
     if options.http:
         wsgi = build_wsgi_app(app, health=lambda: check_health(briefbot))
         return HttpServer(wsgi, host=options.host, port=options.port, threads=HTTP_THREADS)
@@ -130,8 +151,11 @@ def build_slack_server(briefbot: Briefbot, options: ServeOptions) -> Server:
     return SocketModeRunner(app, app_token=slack.app_token.get_secret_value())
 
 
-def build_slack(briefbot: Briefbot, *, signed: bool) -> App:
-    """The bolt app over Briefbot's services; ``signed`` turns request verification on."""
+def build_slack(
+    briefbot: Briefbot, *, signed: bool, executor: ThreadPoolExecutor | None = None
+) -> App:
+    """The bolt app over Briefbot's services; ``signed`` turns request verification on.
+    Answers run on ``executor`` (a pool of BRIEFBOT_CHAT_WORKERS threads when None)."""
     slack = briefbot.settings.slack()
     assert slack.bot_token is not None
     client = build_web_client(slack.bot_token.get_secret_value(), base_url=slack.api_url)
@@ -150,7 +174,8 @@ def build_slack(briefbot: Briefbot, *, signed: bool) -> App:
         services,
         client=client,
         signing_secret=secret,
-        executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="briefbot-chat"),
+        executor=executor
+        or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="briefbot-chat"),
     )
 
 

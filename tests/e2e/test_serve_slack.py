@@ -6,6 +6,7 @@ The demo documents are in the database; Slack's side is played by signed HTTP re
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from tests.e2e.serve_support import (
     wait_until,
 )
 from tests.support.demo_db import copy_database
+from tests.support.fake_llm import FakeLLMServer, FakeReply
 from tests.support.fake_slack import FakeSlack
 
 CHANNEL = "C0POLICY1"
@@ -185,3 +187,29 @@ def test_serve_without_slack_settings_says_what_to_set(run_cli: Run) -> None:
     result = run_cli("serve", "--http", env={"SLACK_BOT_TOKEN": BOT_TOKEN})
     assert result.returncode == 1
     assert "SLACK_SIGNING_SECRET" in result.stderr
+
+
+def test_sigterm_finishes_the_answer_in_progress_instead_of_apologizing(
+    slack_env: dict[str, str], workdir: Path, slack: FakeSlack, demo_database: Path
+) -> None:
+    quote = "ISIS retained between 14,000 and 18,000 members"
+    reply = {"answer": "The report says so [1].", "answered": True}
+    content = json.dumps(reply | {"citations": [{"n": 1, "quote": quote}]})
+    slow = FakeReply(content=content, hold=2)
+    with FakeLLMServer(default=slow) as llm:
+        env = {
+            **slack_env,
+            "BRIEFBOT_DATABASE_URL": copy_database(demo_database, workdir / "llm"),
+            "BRIEFBOT_LLM_BASE_URL": llm.base_url,
+            "BRIEFBOT_LLM_MODEL": "fake-model",
+            "BRIEFBOT_SCHEDULER_JOBSTORE": "memory",
+        }
+        root = "1700000900.000100"
+        with serve_http(workdir, env) as served:
+            post_event(served.base_url, mention(ASK, ts=root), event_id="Ev-sigterm")
+            wait_until(lambda: llm.chat_requests, what="the LLM call")
+            served.process.terminate()  # SIGTERM while the model is still "thinking"
+            assert served.process.wait(timeout=30) == 0
+        assert answers_in(slack, root), served.log
+        assert not [e for e in slack.ephemerals() if root in str(e)]
+        assert "finishing answers in progress" in served.log

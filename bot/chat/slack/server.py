@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1024 * 1024  # Slack's payloads are a few KB
+# Slack sends bursts (a busy channel, redeliveries); waitress's default of 100 open connections
+# made later requests wait in the listen backlog under 200 concurrent mentions.
+CONNECTION_LIMIT = 1000
 Health = Callable[[], str | None]  # None when healthy, else what is wrong
 
 
@@ -59,6 +62,7 @@ class HttpServer:
             port=port,
             threads=threads,
             max_request_body_size=MAX_BODY_BYTES,
+            connection_limit=CONNECTION_LIMIT,
             ident="briefbot",
             clear_untrusted_proxy_headers=True,
         )
