@@ -84,9 +84,7 @@ class DigestService:
     store: DigestStore
     lens: Lens
 
-    def build(
-        self, *, since: datetime | None, now: datetime, tags: Sequence[str] = ()
-    ) -> Digest:
+    def build(self, *, since: datetime | None, now: datetime, tags: Sequence[str] = ()) -> Digest:
         """Everything analyzed since ``since``; with ``tags``, only documents from sources
         carrying one of them (the claim ledger behind "claims under pressure" stays whole)."""
         analyses = sorted(
@@ -113,7 +111,6 @@ class DigestService:
             newest_evidence_at=_newest_as_of(analyses),
             document_ids=tuple(analysis.document.id for analysis in analyses),
         )
-
 
     def _tagged(
         self, analyses: Sequence[StoredAnalysis], tags: Sequence[str]
