@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
 
 SQLITE = "sqlite"
 
@@ -35,3 +38,11 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else as_utc(value)
+
+
+def dialect_insert(session: Session, table: sa.Table) -> Any:
+    """The session's dialect's INSERT for ``table``: both SQLite's and PostgreSQL's have
+    ``on_conflict_do_nothing``, which the generic one lacks."""
+    if session.get_bind().dialect.name == SQLITE:
+        return sqlite.insert(table)
+    return postgresql.insert(table)

@@ -21,7 +21,7 @@ from enum import StrEnum
 from bot.domain.conversation import Feedback, ThreadRef, Turn, TurnSpec
 from bot.domain.models import Answer
 from bot.ports import Clock, ConversationStore
-from bot.services.ask import AskService
+from bot.services.ask import MAX_QUESTION_CHARS, AskService
 
 HISTORY_TURNS = 6
 EVENT_MEMORY = timedelta(days=7)  # Slack retries for minutes; a week is ample
@@ -122,7 +122,7 @@ class ConversationService:
             TurnSpec(
                 where=where,
                 user_id=question.user_id,
-                question=answer.question or question.text[:2000],
+                question=answer.question or question.text[:MAX_QUESTION_CHARS],
                 answer=answer.text,
                 citations=answer.citations,
                 answered=answer.answered,

@@ -6,13 +6,12 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.domain.conversation import Feedback, ThreadRef, Turn, TurnSpec
 from bot.domain.models import Citation, DocumentKind
 from bot.domain.subscriptions import DigestRun, Platform, RunStatus
-from storage.columns import SQLITE, as_utc
+from storage.columns import as_utc, dialect_insert
 from storage.stores.digest_runs import build_digest_run
 from storage.tables import ConversationTurnRow, DigestRunRow, ProcessedEventRow, SubscriptionRow
 
@@ -22,9 +21,8 @@ MAX_EVENT_ID_CHARS = 200
 def claim_event(*, session: Session, platform: Platform, event_id: str, now: datetime) -> bool:
     """Record the event as handled; False when it already was (``INSERT … ON CONFLICT``)."""
     table: sa.Table = ProcessedEventRow.__table__  # type: ignore[attr-defined]
-    insert: Any = sqlite.insert if session.get_bind().dialect.name == SQLITE else postgresql.insert
     statement = (
-        insert(table)
+        dialect_insert(session, table)
         .values(platform=platform.value, event_id=event_id[:MAX_EVENT_ID_CHARS], created_at=now)
         .on_conflict_do_nothing(index_elements=["platform", "event_id"])
         .returning(table.c.id)

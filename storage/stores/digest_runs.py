@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.domain.errors import StorageError
 from bot.domain.subscriptions import DigestRun, PostedMessage, RunStatus
-from storage.columns import SQLITE, as_utc
+from storage.columns import as_utc, dialect_insert
 from storage.tables import DigestRunRow
 
 RUN_KEY = ("subscription_id", "local_date", "edition")
@@ -104,9 +102,8 @@ def _insert_run(
         "claimed_at": now,
         "attempts": 1,
     }
-    insert: Any = sqlite.insert if session.get_bind().dialect.name == SQLITE else postgresql.insert
     statement = (
-        insert(_table())
+        dialect_insert(session, _table())
         .values(values)
         .on_conflict_do_nothing(index_elements=list(RUN_KEY))
         .returning(_table().c.id)

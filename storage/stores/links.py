@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.columns import SQLITE
+from storage.columns import dialect_insert
 from storage.tables import DocumentBandRow, DocumentSourceRow
 
 LINK_KEY = ("document_id", "url")
@@ -30,18 +28,16 @@ def insert_link(
         "first_seen_at": seen_at,
     }
     statement = (
-        _build_insert(session).values(values).on_conflict_do_nothing(index_elements=list(LINK_KEY))
+        dialect_insert(session, _table())
+        .values(values)
+        .on_conflict_do_nothing(index_elements=list(LINK_KEY))
     )
     # RETURNING, not rowcount: through psycopg the rowcount of this statement is -1.
     return session.exec(statement.returning(col(DocumentSourceRow.id))).first() is not None
 
 
-def _build_insert(session: Session) -> Any:
-    """The dialect's INSERT for document links (both have ``on_conflict_do_nothing``)."""
-    table = DocumentSourceRow.__table__  # type: ignore[attr-defined]
-    if session.get_bind().dialect.name == SQLITE:
-        return sqlite.insert(table)
-    return postgresql.insert(table)
+def _table() -> sa.Table:
+    return DocumentSourceRow.__table__  # type: ignore[attr-defined,no-any-return]
 
 
 def list_document_urls(*, session: Session, document_id: int) -> list[str]:

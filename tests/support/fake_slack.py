@@ -132,7 +132,6 @@ class FakeSlack(LoopbackFake):
         self._lock = threading.Lock()
         self._changed = threading.Condition()
         self._version = 0
-        self._ts = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._response_ids = itertools.count(1)
         self._last_micros = 0
@@ -370,10 +369,9 @@ class FakeSlack(LoopbackFake):
     def _next_ts(self) -> str:
         # Slack's ts is the post time (microseconds, unique per channel): code that looks in
         # history "since the run was claimed" must find what it posted.
-        number = next(self._ts)
         micros = max(int(time.time() * 1_000_000), self._last_micros + 1)
         self._last_micros = micros
-        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}" if number else ""
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _find(self, channel: str, ts: str) -> Json:
         for message in self.state.messages.get(channel, []):

@@ -15,9 +15,9 @@ from typing import Any
 
 from bot.domain.conversation import ThreadRef
 from bot.domain.subscriptions import Platform
+from bot.services.ask import MAX_QUESTION_CHARS
 from bot.services.conversation import Question
 
-MAX_QUESTION_CHARS = 2000
 _USER_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 # Subtypes of a person's message that carry a question (file shares have text too).
 _PERSON_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})

@@ -29,9 +29,9 @@ from microsoft_agents.activity import Activity
 
 from bot.domain.conversation import ThreadRef
 from bot.domain.subscriptions import Platform
+from bot.services.ask import MAX_QUESTION_CHARS
 from bot.services.conversation import Question
 
-MAX_QUESTION_CHARS = 2000
 THREAD_MARKER = ";messageid="
 PERSONAL = "personal"
 CHANNEL = "channel"
