@@ -27,6 +27,7 @@ from slack_bolt import App
 
 from bot.chat.slack.app import build_slack_app
 from bot.chat.slack.client import build_web_client
+from bot.chat.slack.intake import EventQueue
 from bot.chat.slack.server import HttpServer, SocketModeRunner, build_wsgi_app
 from bot.chat.slack.services import SlackServices
 from bot.chat.teams.server import TeamsServer, build_teams_server
@@ -145,8 +146,12 @@ def build_slack_server(
         raise ConfigError("Socket Mode needs SLACK_APP_TOKEN (xapp-…); or serve with --http")
     app = build_slack(briefbot, signed=options.http, executor=pool)
     if options.http:
-        wsgi = build_wsgi_app(app, health=lambda: check_health(briefbot))
-        return HttpServer(wsgi, host=options.host, port=options.port, threads=HTTP_THREADS)
+        assert slack.signing_secret is not None
+        events = EventQueue(app, signing_secret=slack.signing_secret.get_secret_value())
+        wsgi = build_wsgi_app(app, health=lambda: check_health(briefbot), events=events)
+        return HttpServer(
+            wsgi, host=options.host, port=options.port, threads=HTTP_THREADS, events=events
+        )
     assert slack.app_token is not None
     return SocketModeRunner(app, app_token=slack.app_token.get_secret_value())
 

@@ -2,11 +2,14 @@
 
 HTTP mode verifies every request's signature with bolt's verifier (a forged signature or a
 timestamp more than five minutes off gets 401 and nothing runs); bodies over 1 MiB are
-refused by waitress before bolt reads them.
+refused by waitress before bolt reads them. With an ``EventQueue``, signed event callbacks are
+acknowledged before bolt runs them, and bad signatures refused before any parsing (see
+``intake``).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from collections.abc import Callable, Iterable
@@ -15,7 +18,10 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from waitress.server import create_server
+
+from bot.chat.slack.intake import EventQueue, Intake
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -29,16 +35,51 @@ CONNECTION_LIMIT = 1000
 Health = Callable[[], str | None]  # None when healthy, else what is wrong
 
 
-def build_wsgi_app(app: App, *, health: Health) -> WSGIApplication:
-    """``POST /slack/events`` to bolt, ``GET /healthz`` to ``health``; 404 elsewhere."""
+def build_wsgi_app(
+    app: App, *, health: Health, events: EventQueue | None = None
+) -> WSGIApplication:
+    """``POST /slack/events`` to bolt (event callbacks to ``events`` first, when given),
+    ``GET /healthz`` to ``health``; 404 elsewhere."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == HEALTH_PATH and method == "GET":
             return _health(health, start_response)
+        if events is not None and path == EVENTS_PATH and method == "POST":
+            data = _read_body(environ)
+            body = data.decode("utf-8", errors="replace")  # a bad byte fails the signature
+            intake = events.take(body, WsgiHttpRequest(environ).get_headers())
+            if intake is not Intake.FOR_BOLT:
+                return _answer(intake, start_response)
+            environ["wsgi.input"] = io.BytesIO(data)  # unread, for bolt's adapter
         return slack(environ, start_response)
 
     return wsgi
+
+
+_INTAKE_ANSWERS = {
+    Intake.ACKNOWLEDGED: ("200 OK", b""),
+    Intake.UNSIGNED: ("401 Unauthorized", b'{"error": "invalid request"}'),
+    Intake.MALFORMED: ("400 Bad Request", b'{"error": "malformed request body"}'),
+}
+
+
+def _answer(intake: Intake, start_response: StartResponse) -> list[bytes]:
+    status, body = _INTAKE_ANSWERS[intake]
+    headers = [("Content-Length", str(len(body)))]
+    if body:
+        headers.append(("Content-Type", "application/json"))
+    start_response(status, headers)
+    return [body] if body else []
+
+
+def _read_body(environ: WSGIEnvironment) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return b""
+    return bytes(environ["wsgi.input"].read(length)) if length > 0 else b""
 
 
 def _health(health: Health, start_response: StartResponse) -> list[bytes]:
@@ -53,9 +94,19 @@ def _health(health: Health, start_response: StartResponse) -> list[bytes]:
 
 
 class HttpServer:
-    """The WSGI app under waitress on ``host:port`` (0 picks a free port)."""
+    """The WSGI app under waitress on ``host:port`` (0 picks a free port); ``events``, when
+    given, is closed after the server."""
 
-    def __init__(self, wsgi: WSGIApplication, *, host: str, port: int, threads: int) -> None:
+    def __init__(
+        self,
+        wsgi: WSGIApplication,
+        *,
+        host: str,
+        port: int,
+        threads: int,
+        events: EventQueue | None = None,
+    ) -> None:
+        self._events = events
         self._server: Any = create_server(
             wsgi,
             host=host,
@@ -81,6 +132,8 @@ class HttpServer:
 
     def close(self) -> None:
         self._server.close()
+        if self._events is not None:
+            self._events.close()
 
 
 class SocketModeRunner:
