@@ -20,7 +20,9 @@ from bot.domain.models import (
 )
 from bot.ports import Store
 from storage.analysis_repository import AnalysisRepository
+from storage.columns import SQLITE
 from storage.conversation_repository import ConversationRepository
+from storage.fts_terms import CommonTerms
 from storage.search import search_chunks
 from storage.stores import documents, links, revisions, sources
 from storage.subscription_repository import SubscriptionRepository
@@ -32,6 +34,14 @@ class SqlStore(AnalysisRepository, SubscriptionRepository, ConversationRepositor
     Every method opens its own short session and commits before returning. Database failures
     are raised as ``StorageError`` with the URL (password hidden) and the driver's reason.
     """
+
+    _common: CommonTerms | None = None
+
+    def _common_terms(self) -> CommonTerms | None:
+        """The search's cache of common words, made on the first SQLite search."""
+        if self._common is None and self._engine.dialect.name == SQLITE:
+            self._common = CommonTerms()
+        return self._common
 
     # Sources -----------------------------------------------------------------------------
 
@@ -208,7 +218,11 @@ class SqlStore(AnalysisRepository, SubscriptionRepository, ConversationRepositor
         """
         with self._session() as session:
             scored = search_chunks(
-                session=session, query=query, limit=limit, document_ids=document_ids
+                session=session,
+                query=query,
+                limit=limit,
+                document_ids=document_ids,
+                common_terms=self._common_terms(),
             )
             return documents.get_passages(session=session, scored_chunk_ids=scored)
 

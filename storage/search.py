@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from bot.domain.errors import StorageError
 from storage.columns import SQLITE
+from storage.fts_terms import CommonTerms
 
 POSTGRESQL = "postgresql"
 FTS_TABLE = "chunk_fts"  # SQLite FTS5 external-content table over chunk.text
@@ -50,6 +51,8 @@ _DOCUMENT_FILTER = "AND chunk.document_id IN :document_ids"
 _SQLITE_DOCUMENT_FILTER = (
     "AND chunk_fts.rowid IN (SELECT id FROM chunk WHERE chunk.document_id IN :document_ids)"
 )
+_SQLITE = (_SQLITE_SEARCH, _SQLITE_DOCUMENT_FILTER)
+_POSTGRES = (_POSTGRES_SEARCH, _DOCUMENT_FILTER)
 
 
 def extract_terms(query: str) -> list[str]:
@@ -75,26 +78,46 @@ def build_tsquery(terms: Sequence[str]) -> str:
 
 
 def search_chunks(
-    *, session: Session, query: str, limit: int, document_ids: Sequence[int] | None = None
+    *,
+    session: Session,
+    query: str,
+    limit: int,
+    document_ids: Sequence[int] | None = None,
+    common_terms: CommonTerms | None = None,
 ) -> list[tuple[int, float]]:
     """``(chunk_id, score)`` for the chunks matching any word of ``query``, best first.
 
     User text can't produce a syntax error: it is reduced to words before it reaches the
     full-text engine. An empty query (or one of stopwords only) gives an empty list, as does an
-    empty ``document_ids``. Raises ``StorageError`` on a backend with no full-text index.
+    empty ``document_ids``. On SQLite, ``common_terms`` leaves out words found in more than
+    half the chunks (BM25 weighs them at ~0; see ``fts_terms``). Raises ``StorageError`` on a
+    backend with no full-text index.
     """
     terms = extract_terms(query)
     if not terms or limit <= 0 or (document_ids is not None and not document_ids):
         return []
     dialect = session.get_bind().dialect.name
     if dialect == SQLITE:
-        template, expression = _SQLITE_SEARCH, build_fts5_query(terms)
-        document_filter = _SQLITE_DOCUMENT_FILTER
-    elif dialect == POSTGRESQL:
-        template, expression = _POSTGRES_SEARCH, build_tsquery(terms)
-        document_filter = _DOCUMENT_FILTER
-    else:
-        raise StorageError(f"full-text search is not available on {dialect}")
+        kept = common_terms.drop_common(session, terms) if common_terms is not None else terms
+        found = _run(session, _SQLITE, build_fts5_query(kept), limit, document_ids)
+        if len(found) < limit and kept != terms:
+            # Fewer chunks than asked hold a word that counts: rank as before, so the chunks
+            # with only common words (scored ~0) still fill the list.
+            found = _run(session, _SQLITE, build_fts5_query(terms), limit, document_ids)
+        return found
+    if dialect == POSTGRESQL:
+        return _run(session, _POSTGRES, build_tsquery(terms), limit, document_ids)
+    raise StorageError(f"full-text search is not available on {dialect}")
+
+
+def _run(
+    session: Session,
+    dialect_sql: tuple[str, str],
+    expression: str,
+    limit: int,
+    document_ids: Sequence[int] | None,
+) -> list[tuple[int, float]]:
+    template, document_filter = dialect_sql
     statement = _build_statement(template, document_filter if document_ids is not None else "")
     params: dict[str, object] = {"query": expression, "limit": limit}
     if document_ids is not None:
