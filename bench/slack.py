@@ -13,14 +13,17 @@ Quick check: ``--mentions 20 --rounds 1 --chunks 10000 --questions 40 --repeat 1
    first alternating. Two senders: plain asyncio sockets with pre-built requests (the targets are
    judged on it: it spends least CPU of its own) and an httpx.AsyncClient. The fakes run in a
    third process. Each request's time to its whole HTTP 200 response is recorded. Targets:
-   Briefbot p99 < 300 ms and at most 3x the bare app's p99. Then each app's ack path is profiled
-   in a process of its own (WSGI called directly, one request at a time, under cProfile).
+   Briefbot p99 < 300 ms and at most 3x the bare app's p99. Briefbot acks a signed event once it
+   is queued and hands it to bolt after the burst (``bot/chat/slack/intake.py``); the bare app
+   acks through bolt. Then each app's ack path is profiled in a process of its own (WSGI called
+   directly, one request at a time, under cProfile; Briefbot's with its intake, as served).
 2. Retrieval: a fresh SQLite database (Briefbot's migrations, so Briefbot's FTS5 table and
    triggers) is filled through ``SqlStore.add_document`` with CHUNKS chunks (documents of about
    20 chunks whose sentences are the demo documents' sentences recombined, with names and numbers
    varied). For QUESTIONS questions, REPEAT times, ``SqlStore.search_passages(q, limit=8)`` is
-   timed against a bare FTS5 BM25 top-10 query on a raw sqlite3 connection with the same MATCH
-   expression. Target: Briefbot p95 within 1.5x of the bare query's.
+   timed against a bare FTS5 BM25 top-10 query on a raw sqlite3 connection with the question's
+   words ORed (Briefbot leaves out the words in more than half the chunks, which BM25 weighs at
+   ~0: ``storage/fts_terms.py``). Target: Briefbot p95 within 1.5x of the bare query's.
 3. Answer overhead: ``ConversationService.answer`` (the Slack path's call) on that database with
    the LLM answerer against the loopback fake answering at once, citing passage 1 with a quote
    from it; the time inside the LLM HTTP call (timed at the httpx transport) is subtracted.
@@ -65,6 +68,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from sqlmodel import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.support: the loopback fakes and the demo database
@@ -74,6 +78,7 @@ from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
 from bot.chat.slack.client import build_web_client  # noqa: E402
 from bot.chat.slack.events import read_question  # noqa: E402
+from bot.chat.slack.intake import EventQueue  # noqa: E402
 from bot.chat.slack.server import HttpServer, build_wsgi_app  # noqa: E402
 from bot.domain.models import DocumentKind, FetchedDocument, Passage  # noqa: E402
 from bot.domain.text import chunk_text, content_hash, split_sentences  # noqa: E402
@@ -83,6 +88,7 @@ from bot.services.ask import AskService  # noqa: E402
 from bot.services.conversation import ConversationService  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from storage.db import create_engine_for  # noqa: E402
+from storage.fts_terms import CommonTerms  # noqa: E402
 from storage.migrate import upgrade_to_head  # noqa: E402
 from storage.repository import SqlStore  # noqa: E402
 from storage.search import FTS_TABLE, build_fts5_query, extract_terms  # noqa: E402
@@ -576,6 +582,7 @@ def profile_ack_path(name: str, database: Path | None, requests: int = 220) -> i
     with contextlib.ExitStack() as stack:
         slack = stack.enter_context(FakeSlack(token=BOT_TOKEN))
         llm = stack.enter_context(FakeLLMServer(default=slow))
+        events = None
         if name == "bare":
             app = build_bare_app(slack.base_url)
         else:
@@ -588,7 +595,8 @@ def profile_ack_path(name: str, database: Path | None, requests: int = 220) -> i
                 llm_model=MODEL,
             )
             app = build_slack(stack.enter_context(build_briefbot(settings)), signed=True)
-        wsgi = build_wsgi_app(app, health=lambda: None)
+            events = EventQueue(app, signing_secret=SIGNING_SECRET)  # as `serve --http` does
+        wsgi = build_wsgi_app(app, health=lambda: None, events=events)
         questions = make_questions(requests)
         bodies = [
             mention_body(q, event_id=f"EvP{n}", ts=f"{1_600_000_000 + n}.000100")
@@ -761,7 +769,8 @@ def make_questions(count: int) -> list[str]:
 BARE_SQL = (
     f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? ORDER BY bm25({FTS_TABLE}) LIMIT 10"
 )
-# Briefbot's statement (storage/search.py) run on the raw connection: what the SQL alone costs.
+# Diagnostics on the raw connection, with every word ORed: Briefbot's statement before the
+# join fix (it joined chunk before the sort) ...
 BRIEFBOT_SQL = """
 SELECT chunk.id AS chunk_id, -bm25(chunk_fts) AS score
 FROM chunk_fts JOIN chunk ON chunk.id = chunk_fts.rowid
@@ -769,7 +778,7 @@ WHERE chunk_fts MATCH :query
 ORDER BY score DESC, chunk.id
 LIMIT :limit
 """
-# Diagnostic: the same ranking and tie-break without the join to chunk (rowid is chunk.id).
+# ... and the same ranking and tie-break without the join (rowid is chunk.id).
 BRIEFBOT_SQL_NO_JOIN = """
 SELECT rowid AS chunk_id, -bm25(chunk_fts) AS score
 FROM chunk_fts
@@ -781,7 +790,7 @@ LIMIT :limit
 
 def bare_match(question: str) -> str:
     """The simplest sensible MATCH expression: the question's words, stopwords out, ORed
-    (the same expression Briefbot builds)."""
+    (Briefbot's expression before it leaves out the common words)."""
     return build_fts5_query(extract_terms(question))
 
 
@@ -791,6 +800,9 @@ def bench_retrieval(path: Path, questions: Sequence[str], *, repeat: int) -> dic
     raw = sqlite3.connect(path, check_same_thread=False)
     timed: dict[str, list[float]] = {}
     matches: list[int] = []
+    pruned_matches: list[int] = []
+    common = CommonTerms()
+    session = Session(engine)
 
     def run_briefbot(question: str) -> None:
         store.search_passages(question, limit=8)
@@ -807,8 +819,8 @@ def bench_retrieval(path: Path, questions: Sequence[str], *, repeat: int) -> dic
     runners: dict[str, Callable[[str], None]] = {
         "briefbot": run_briefbot,
         "bare": run_bare,
-        "briefbot_sql_only": run_sql,
-        "briefbot_sql_without_join": run_sql_no_join,
+        "full_or_with_join": run_sql,
+        "full_or_without_join": run_sql_no_join,
     }
     try:
         for question in questions:  # warm up the page caches, untimed
@@ -816,6 +828,8 @@ def bench_retrieval(path: Path, questions: Sequence[str], *, repeat: int) -> dic
                 run(question)
             count_sql = f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?"
             matches.append(raw.execute(count_sql, (bare_match(question),)).fetchone()[0])
+            kept = build_fts5_query(common.drop_common(session, extract_terms(question)))
+            pruned_matches.append(raw.execute(count_sql, (kept,)).fetchone()[0])
         for turn in range(repeat):
             for number, question in enumerate(questions):
                 order = list(runners.items())
@@ -827,16 +841,13 @@ def bench_retrieval(path: Path, questions: Sequence[str], *, repeat: int) -> dic
                     timed.setdefault(name, []).append(time.perf_counter() - started)
         profile = profile_top(lambda: [store.search_passages(q, limit=8) for q in questions[:50]])
     finally:
+        session.close()
         raw.close()
         engine.dispose()
     report: dict[str, Any] = {"questions": len(questions), "repeat": repeat}
     report |= {name: summarize(values) for name, values in timed.items()}
-    ordered = sorted(matches)
-    report["matching_chunks_per_question"] = {
-        "min": ordered[0],
-        "median": ordered[len(ordered) // 2],
-        "max": ordered[-1],
-    }
+    report["matching_chunks_per_question"] = spread(matches)
+    report["matching_chunks_per_question_without_common_words"] = spread(pruned_matches)
     report["p50_ratio_briefbot_to_bare"] = ratio(
         report["briefbot"]["p50_ms"], report["bare"]["p50_ms"]
     )
@@ -848,6 +859,11 @@ def bench_retrieval(path: Path, questions: Sequence[str], *, repeat: int) -> dic
     }
     report["profile_briefbot_50_questions"] = profile
     return report
+
+
+def spread(values: Sequence[int]) -> dict[str, int]:
+    ordered = sorted(values)
+    return {"min": ordered[0], "median": ordered[len(ordered) // 2], "max": ordered[-1]}
 
 
 def profile_top(work: Callable[[], object], lines: int = 14) -> list[str]:
@@ -1029,8 +1045,8 @@ def print_summary(results: dict[str, Any]) -> None:
         ("ack (httpx client): briefbot", lib["briefbot"]),
         ("retrieval: bare FTS5 top-10", retrieval["bare"]),
         ("retrieval: search_passages", retrieval["briefbot"]),
-        ("retrieval: Briefbot's SQL only", retrieval["briefbot_sql_only"]),
-        ("retrieval: that SQL, no join", retrieval["briefbot_sql_without_join"]),
+        ("retrieval: full OR, join (old)", retrieval["full_or_with_join"]),
+        ("retrieval: full OR, no join", retrieval["full_or_without_join"]),
         ("answer: total", answer["total"]),
         ("answer: inside LLM HTTP call", answer["inside_llm_http_call"]),
         ("answer: overhead", answer["overhead"]),
