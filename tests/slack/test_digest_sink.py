@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
@@ -9,6 +10,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
+from bot.chat.slack.blocks import render_digest_blocks
 from bot.chat.slack.client import build_web_client
 from bot.chat.slack.digest_sink import DIGEST_EVENT_TYPE, SlackDigestSink
 from bot.domain.errors import ChatError
@@ -98,6 +100,28 @@ def test_long_digest_continues_in_the_thread(slack: FakeSlack) -> None:
     assert all(message["thread_ts"] == posted.ts for message in rest)
     assert all("metadata" not in message for message in rest)
     assert all(len(message["blocks"]) <= 50 for message in [first, *rest])
+
+
+def test_a_part_that_cannot_be_posted_ends_the_thread_with_a_note(
+    slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    digest = long_digest(300)
+    parts = len(render_digest_blocks(digest))
+    assert parts >= 3
+    slack.fail_next("chat.postMessage", status=200, error="msg_too_long", after=2)
+
+    with caplog.at_level(logging.WARNING, logger="bot.chat.slack.digest_sink"):
+        posted = make_sink(slack, png=PNG).post_digest(SUBSCRIPTION, digest, RUN)
+
+    first, second, note = slack.messages(CHANNEL)[:3]
+    assert first["ts"] == posted.ts
+    assert second["thread_ts"] == note["thread_ts"] == posted.ts
+    assert note["text"] == (
+        f"Parts 3–{parts} of this digest could not be posted (Slack refused them)."
+    )
+    assert len(slack.messages(CHANNEL)) == 3  # nothing after the gap
+    assert slack.uploads()  # the chart still goes into the thread
+    assert f"msg_too_long; parts 3-{parts} of {parts} left out" in caplog.text
 
 
 def test_chart_is_uploaded_into_the_thread(slack: FakeSlack) -> None:

@@ -87,7 +87,8 @@ class FakeSlackState:
     calls: list[SlackCall] = field(default_factory=list)
     messages: dict[str, list[Json]] = field(default_factory=lambda: defaultdict(list))
     uploads: dict[str, bytes] = field(default_factory=dict)
-    failures: dict[str, deque[Failure]] = field(default_factory=lambda: defaultdict(deque))
+    # per method, the scripted answers of its next calls; None answers normally
+    failures: dict[str, deque[Failure | None]] = field(default_factory=lambda: defaultdict(deque))
     ephemerals: list[Json] = field(default_factory=list)
     reactions: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     channels: dict[str, Json] = field(default_factory=dict)
@@ -270,11 +271,13 @@ class FakeSlack(LoopbackFake):
         status: int = 429,
         error: str | None = None,
         retry_after: int | None = None,
+        after: int = 0,
     ) -> None:
-        """Answer the next ``times`` calls of ``method`` with ``status`` (a 200 with ``ok:
-        false`` and ``error`` when status is 200)."""
+        """Answer ``times`` calls of ``method`` with ``status`` (a 200 with ``ok: false`` and
+        ``error`` when status is 200), once ``after`` more calls have been answered normally."""
         code = error or {429: "ratelimited", 200: "fatal_error"}.get(status, "internal_error")
         with self._lock:
+            self.state.failures[method].extend([None] * after)
             for _ in range(times):
                 self.state.failures[method].append(Failure(status, code, retry_after))
 

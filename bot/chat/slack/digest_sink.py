@@ -83,16 +83,34 @@ class SlackDigestSink:
         return None
 
     def _post_thread(self, channel: str, ts: str, text: str, messages: list[list[Block]]) -> None:
+        """The digest's later parts in its thread. A part that can't be posted (after the
+        client's retries) ends the thread with a note saying so, and the digest still counts as
+        posted: its first message is up, and failing the run would only make the next attempt
+        find that message and post nothing more."""
+        total = len(messages) + 1
         for number, blocks in enumerate(messages, start=2):
-            with translate_errors(channel, f"post part {number} of the digest"):
-                self._client.chat_postMessage(
-                    channel=channel,
-                    thread_ts=ts,
-                    text=f"{text} (continued)",
-                    blocks=blocks,
-                    unfurl_links=False,
-                    unfurl_media=False,
-                )
+            try:
+                with translate_errors(channel, f"post part {number} of the digest"):
+                    self._client.chat_postMessage(
+                        channel=channel,
+                        thread_ts=ts,
+                        text=f"{text} (continued)",
+                        blocks=blocks,
+                        unfurl_links=False,
+                        unfurl_media=False,
+                    )
+            except ChatError as exc:
+                log.warning("%s; parts %d-%d of %d left out", exc, number, total, total)
+                self._post_missing_parts_note(channel, ts, number, total)
+                return
+
+    def _post_missing_parts_note(self, channel: str, ts: str, number: int, total: int) -> None:
+        note = f"Parts {number}–{total} of this digest could not be posted (Slack refused them)."
+        try:
+            with translate_errors(channel, "post the note on missing digest parts"):
+                self._client.chat_postMessage(channel=channel, thread_ts=ts, text=note)
+        except ChatError as exc:
+            log.warning("%s", exc)
 
     def _upload_chart(self, channel: str, ts: str, digest: Digest) -> None:
         if self._chart is None:
