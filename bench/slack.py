@@ -95,6 +95,7 @@ from storage.search import FTS_TABLE, build_fts5_query, extract_terms  # noqa: E
 from tests.support.demo_db import build_demo_database, copy_database  # noqa: E402
 from tests.support.fake_llm import FakeLLMServer, FakeReply  # noqa: E402
 from tests.support.fake_slack import FakeSlack  # noqa: E402
+from tests.support.slack_events import event_callback  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "slack.json"
 SIGNING_SECRET = "bench-signing-secret"
@@ -364,17 +365,7 @@ def mention_body(question: str, *, event_id: str, ts: str) -> bytes:
         "channel": CHANNEL,
         "event_ts": ts,
     }
-    envelope = {
-        "token": "unused",
-        "team_id": "T0FAKE",
-        "api_app_id": "A0FAKE",
-        "type": "event_callback",
-        "event_id": event_id,
-        "event_time": int(time.time()),
-        "authorizations": [{"team_id": "T0FAKE", "user_id": "U0BRIEFBOT", "is_bot": True}],
-        "event": event,
-    }
-    return json.dumps(envelope).encode()
+    return json.dumps(event_callback(event, event_id=event_id)).encode()
 
 
 def signed(bodies: Sequence[bytes]) -> list[tuple[bytes, dict[str, str]]]:

@@ -18,6 +18,8 @@ from urllib.parse import urlencode
 import httpx
 from slack_sdk.signature import SignatureVerifier
 
+from tests.support.slack_events import event_callback
+
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-fake-token"
 _LISTENING = re.compile(r"listening on (http://[0-9.]+:\d+)")
@@ -99,18 +101,7 @@ def post_event(
     base_url: str, event: dict[str, Any], *, event_id: str, retry: int = 0, **signing: Any
 ) -> httpx.Response:
     """POST an Events API callback to ``/slack/events`` as Slack would."""
-    body = json.dumps(
-        {
-            "token": "unused",
-            "team_id": "T0FAKE",
-            "api_app_id": "A0FAKE",
-            "type": "event_callback",
-            "event_id": event_id,
-            "event_time": int(time.time()),
-            "authorizations": [{"team_id": "T0FAKE", "user_id": "U0BRIEFBOT", "is_bot": True}],
-            "event": event,
-        }
-    )
+    body = json.dumps(event_callback(event, event_id=event_id))
     headers = {"Content-Type": "application/json", **signed_headers(body, **signing)}
     if retry:
         headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}

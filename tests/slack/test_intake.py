@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -25,6 +26,7 @@ from bot.chat.slack.client import build_web_client
 from bot.chat.slack.intake import EventQueue, Intake
 from bot.chat.slack.server import HttpServer, build_wsgi_app
 from tests.support.fake_slack import FakeSlack
+from tests.support.slack_events import event_callback
 
 SECRET = "early-ack-secret"
 QUICK = 2.0  # seconds: an ack that waited for the gate would take GATE_TIMEOUT
@@ -89,7 +91,8 @@ def slack() -> Iterator[FakeSlack]:
         yield fake
 
 
-def serve(slack: FakeSlack, *, early: bool, capacity: int = 100) -> Iterator[Served]:
+@contextmanager
+def serving(slack: FakeSlack, *, early: bool, capacity: int = 100) -> Iterator[Served]:
     bolt = build_bolt(slack)
     events = EventQueue(bolt.app, signing_secret=SECRET, capacity=capacity) if early else None
     server = HttpServer(
@@ -111,33 +114,26 @@ def serve(slack: FakeSlack, *, early: bool, capacity: int = 100) -> Iterator[Ser
 
 @pytest.fixture
 def early(slack: FakeSlack) -> Iterator[Served]:
-    yield from serve(slack, early=True)
+    with serving(slack, early=True) as served:
+        yield served
 
 
 @pytest.fixture
 def plain(slack: FakeSlack) -> Iterator[Served]:
-    yield from serve(slack, early=False)
+    with serving(slack, early=False) as served:
+        yield served
 
 
 def mention(text: str, *, event_id: str = "Ev1") -> str:
-    return json.dumps(
-        {
-            "type": "event_callback",
-            "team_id": "T0FAKE",
-            "api_app_id": "A0FAKE",
-            "event_id": event_id,
-            "event_time": int(time.time()),
-            "authorizations": [{"team_id": "T0FAKE", "user_id": "U0BRIEFBOT", "is_bot": True}],
-            "event": {
-                "type": "app_mention",
-                "user": "U0ASKER",
-                "text": text,
-                "ts": "1.000100",
-                "channel": "C0POLICY1",
-                "event_ts": "1.000100",
-            },
-        }
-    )
+    event = {
+        "type": "app_mention",
+        "user": "U0ASKER",
+        "text": text,
+        "ts": "1.000100",
+        "channel": "C0POLICY1",
+        "event_ts": "1.000100",
+    }
+    return json.dumps(event_callback(event, event_id=event_id))
 
 
 def post(
@@ -265,7 +261,7 @@ def test_a_signed_request_of_another_type_gets_bolts_answer(early: Served) -> No
 def test_when_the_queue_is_full_bolt_handles_the_event_before_its_ack(
     slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
-    for served in serve(slack, early=True, capacity=1):
+    with serving(slack, early=True, capacity=1) as served:
         first, _ = timed_post(served.url, mention("first", event_id="Ev1"))
         time.sleep(0.2)  # the dispatcher takes it and waits at the gate
         second, _ = timed_post(served.url, mention("second", event_id="Ev2"))  # fills the queue
