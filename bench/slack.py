@@ -17,13 +17,16 @@ Quick check: ``--mentions 20 --rounds 1 --chunks 10000 --questions 40 --repeat 1
    is queued and hands it to bolt after the burst (``bot/chat/slack/intake.py``); the bare app
    acks through bolt. Then each app's ack path is profiled in a process of its own (WSGI called
    directly, one request at a time, under cProfile; Briefbot's with its intake, as served).
-2. Retrieval: a fresh SQLite database (Briefbot's migrations, so Briefbot's FTS5 table and
-   triggers) is filled through ``SqlStore.add_document`` with CHUNKS chunks (documents of about
-   20 chunks whose sentences are the demo documents' sentences recombined, with names and numbers
-   varied). For QUESTIONS questions, REPEAT times, ``SqlStore.search_passages(q, limit=8)`` is
-   timed against a bare FTS5 BM25 top-10 query on a raw sqlite3 connection with the question's
-   words ORed (Briefbot leaves out the words in more than half the chunks, which BM25 weighs at
-   ~0: ``storage/fts_terms.py``). Target: Briefbot p95 within 1.5x of the bare query's.
+2. Retrieval: a fresh SQLite database (Briefbot's migrations, so Briefbot's FTS5 table, chunk
+   change log and triggers) is filled through ``SqlStore.add_document`` with CHUNKS chunks
+   (documents of about 20 chunks whose sentences are the demo documents' sentences recombined,
+   with names and numbers varied). The first search builds Briefbot's tantivy chunk index
+   (``storage/chunk_index.py``), timed on its own. Then for QUESTIONS questions, REPEAT times,
+   ``SqlStore.search_passages(q, limit=8)`` is timed against a bare FTS5 BM25 top-10 query on a
+   raw sqlite3 connection with the question's words ORed, and against Briefbot's FTS5 path (the
+   fallback while another process writes the index: the words in more than half the chunks left
+   out, ``storage/fts_terms.py``). How many of the index's top 8 are in FTS5's exact BM25 top 8
+   is counted too. Target: Briefbot p95 within 1.5x of the bare query's.
 3. Answer overhead: ``ConversationService.answer`` (the Slack path's call) on that database with
    the LLM answerer against the loopback fake answering at once, citing passage 1 with a quote
    from it; the time inside the LLM HTTP call (timed at the httpx transport) is subtracted.
@@ -91,7 +94,7 @@ from storage.db import create_engine_for  # noqa: E402
 from storage.fts_terms import CommonTerms  # noqa: E402
 from storage.migrate import upgrade_to_head  # noqa: E402
 from storage.repository import SqlStore  # noqa: E402
-from storage.search import FTS_TABLE, build_fts5_query, extract_terms  # noqa: E402
+from storage.search import FTS_TABLE, build_fts5_query, extract_terms, search_chunks  # noqa: E402
 from tests.support.demo_db import build_demo_database, copy_database  # noqa: E402
 from tests.support.fake_llm import FakeLLMServer, FakeReply  # noqa: E402
 from tests.support.fake_slack import FakeSlack  # noqa: E402
@@ -794,9 +797,16 @@ def bench_retrieval(path: Path, questions: Sequence[str], *, repeat: int) -> dic
     pruned_matches: list[int] = []
     common = CommonTerms()
     session = Session(engine)
+    started = time.perf_counter()
+    store.search_passages("ISIS", limit=8)  # builds the chunk index
+    index_build_seconds = time.perf_counter() - started
+    overlaps: list[int] = []
 
     def run_briefbot(question: str) -> None:
         store.search_passages(question, limit=8)
+
+    def run_fts5_path(question: str) -> None:
+        search_chunks(session=session, query=question, limit=8, common_terms=common)
 
     def run_bare(question: str) -> None:
         raw.execute(BARE_SQL, (bare_match(question),)).fetchall()
@@ -809,6 +819,7 @@ def bench_retrieval(path: Path, questions: Sequence[str], *, repeat: int) -> dic
 
     runners: dict[str, Callable[[str], None]] = {
         "briefbot": run_briefbot,
+        "briefbot_fts5_fallback": run_fts5_path,
         "bare": run_bare,
         "full_or_with_join": run_sql,
         "full_or_without_join": run_sql_no_join,
@@ -821,6 +832,7 @@ def bench_retrieval(path: Path, questions: Sequence[str], *, repeat: int) -> dic
             matches.append(raw.execute(count_sql, (bare_match(question),)).fetchone()[0])
             kept = build_fts5_query(common.drop_common(session, extract_terms(question)))
             pruned_matches.append(raw.execute(count_sql, (kept,)).fetchone()[0])
+            overlaps.append(shared_top(store, session, question))
         for turn in range(repeat):
             for number, question in enumerate(questions):
                 order = list(runners.items())
@@ -835,8 +847,17 @@ def bench_retrieval(path: Path, questions: Sequence[str], *, repeat: int) -> dic
         session.close()
         raw.close()
         engine.dispose()
-    report: dict[str, Any] = {"questions": len(questions), "repeat": repeat}
+    report: dict[str, Any] = {
+        "questions": len(questions),
+        "repeat": repeat,
+        "index_build_seconds": round(index_build_seconds, 2),
+    }
     report |= {name: summarize(values) for name, values in timed.items()}
+    report["top8_shared_with_fts5_exact_bm25"] = {
+        "mean": round(sum(overlaps) / len(overlaps), 2),
+        "all_8": sum(overlap == 8 for overlap in overlaps),
+        "questions": len(overlaps),
+    }
     report["matching_chunks_per_question"] = spread(matches)
     report["matching_chunks_per_question_without_common_words"] = spread(pruned_matches)
     report["p50_ratio_briefbot_to_bare"] = ratio(
@@ -850,6 +871,15 @@ def bench_retrieval(path: Path, questions: Sequence[str], *, repeat: int) -> dic
     }
     report["profile_briefbot_50_questions"] = profile
     return report
+
+
+def shared_top(store: SqlStore, session: Session, question: str, k: int = 8) -> int:
+    """How many of the chunk index's top k are in FTS5's exact BM25 top k (every word ORed)."""
+    index = store._synced_chunk_index()
+    assert index is not None
+    indexed = index.search(index.terms(extract_terms(question)), limit=k)
+    exact = search_chunks(session=session, query=question, limit=k)
+    return len({chunk_id for chunk_id, _ in indexed} & {chunk_id for chunk_id, _ in exact})
 
 
 def spread(values: Sequence[int]) -> dict[str, int]:
@@ -1036,6 +1066,7 @@ def print_summary(results: dict[str, Any]) -> None:
         ("ack (httpx client): briefbot", lib["briefbot"]),
         ("retrieval: bare FTS5 top-10", retrieval["bare"]),
         ("retrieval: search_passages", retrieval["briefbot"]),
+        ("retrieval: FTS5 fallback path", retrieval["briefbot_fts5_fallback"]),
         ("retrieval: full OR, join (old)", retrieval["full_or_with_join"]),
         ("retrieval: full OR, no join", retrieval["full_or_without_join"]),
         ("answer: total", answer["total"]),
@@ -1054,6 +1085,12 @@ def print_summary(results: dict[str, Any]) -> None:
         f"\nack p99 Briefbot/bare: {raw['p99_ratio_briefbot_to_bare']}x "
         f"(httpx client: {lib['p99_ratio_briefbot_to_bare']}x); "
         f"retrieval p95 Briefbot/bare: {retrieval['p95_ratio_briefbot_to_bare']}x"
+    )
+    shared = retrieval["top8_shared_with_fts5_exact_bm25"]
+    print(
+        f"chunk index built in {retrieval['index_build_seconds']} s; its top 8 share "
+        f"{shared['mean']} chunks on average with FTS5's exact BM25 top 8 "
+        f"(all 8 for {shared['all_8']} of {shared['questions']} questions)"
     )
     for name, found in ack["ack_path_profile"].items():
         print(

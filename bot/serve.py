@@ -85,6 +85,9 @@ def _serve(briefbot: Briefbot, servers: list[Server], announce: Callable[[str], 
         for server in others
     ]
     with running_scheduler(briefbot), stopping_on_signals(servers):
+        threading.Thread(  # the first question shouldn't wait for the search index
+            target=briefbot.store.refresh_search_index, name="briefbot-search-index", daemon=True
+        ).start()
         for server, thread in zip(others, threads, strict=True):
             thread.start()
             announce(describe_server(server))
@@ -254,6 +257,7 @@ def collect_and_analyze(briefbot: Briefbot) -> None:
     """One scheduled round: poll due sources, analyze what is new, forget old chat events."""
     sources = briefbot.collector.due_sources(include_not_due=False)
     report = briefbot.collector.collect(sources)
+    briefbot.store.refresh_search_index()
     analyzed = briefbot.analyzer.analyze_pending()
     forgotten = briefbot.conversation.forget_old_events()
     logger.info(

@@ -12,6 +12,7 @@ from alembic.util import CommandError
 from sqlalchemy.engine import Engine
 
 from bot.domain.errors import StorageError
+from storage.chunk_index import CHANGE_TABLE, STATE_TABLE
 from storage.db import create_engine_for, describe_error, mask_url
 from storage.search import FTS_TABLE, TSV_COLUMN, TSV_INDEX
 
@@ -59,8 +60,13 @@ def upgrade_engine_to_head(engine: Engine) -> None:
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
-    """Alembic filter: leave out the hand-written full-text objects (not in the metadata)."""
+    """Alembic filter: leave out the hand-written full-text and search-index objects (not in
+    the metadata)."""
     del obj, reflected, compare_to
-    if type_ == "table" and name is not None and name.startswith(FTS_TABLE):
+    if type_ == "table" and name is not None and _is_search_table(name):
         return False
     return not (type_ == "column" and name == TSV_COLUMN) and name != TSV_INDEX
+
+
+def _is_search_table(name: str) -> bool:
+    return name.startswith(FTS_TABLE) or name in (CHANGE_TABLE, STATE_TABLE)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -20,12 +22,17 @@ from bot.domain.models import (
 )
 from bot.ports import Store
 from storage.analysis_repository import AnalysisRepository
+from storage.chunk_index import ChunkIndex, open_chunk_index
 from storage.columns import SQLITE
 from storage.conversation_repository import ConversationRepository
+from storage.db import describe_error
 from storage.fts_terms import CommonTerms
-from storage.search import search_chunks
+from storage.search import extract_terms, search_chunks
 from storage.stores import documents, links, revisions, sources
 from storage.subscription_repository import SubscriptionRepository
+
+log = logging.getLogger(__name__)
+CHUNK_INDEX_RETRY_SECONDS = 60
 
 
 class SqlStore(AnalysisRepository, SubscriptionRepository, ConversationRepository):
@@ -36,12 +43,39 @@ class SqlStore(AnalysisRepository, SubscriptionRepository, ConversationRepositor
     """
 
     _common: CommonTerms | None = None
+    _chunk_index: ChunkIndex | None = None
+    _chunk_index_retry_at = 0.0
 
     def _common_terms(self) -> CommonTerms | None:
         """The search's cache of common words, made on the first SQLite search."""
         if self._common is None and self._engine.dialect.name == SQLITE:
             self._common = CommonTerms()
         return self._common
+
+    def refresh_search_index(self) -> None:
+        """Bring the SQLite chunk index up to the stored chunks now (after collecting, at
+        start-up), so the next question doesn't wait for it; nothing to do on PostgreSQL."""
+        self._synced_chunk_index()
+
+    def _synced_chunk_index(self) -> ChunkIndex | None:
+        """The SQLite database's tantivy chunk index, brought up to date; None on PostgreSQL,
+        while another process writes the index, or when it fails (FTS5 answers then)."""
+        if self._engine.dialect.name != SQLITE or time.monotonic() < self._chunk_index_retry_at:
+            return None
+        try:
+            if self._chunk_index is None:
+                self._chunk_index = open_chunk_index(self._engine.url.database)
+            return self._chunk_index if self._chunk_index.sync(self._engine) else None
+        except (ValueError, OSError, sa.exc.SQLAlchemyError) as exc:
+            # Reopened (and rebuilt if need be) on a later search; FTS5 answers meanwhile.
+            self._chunk_index = None
+            self._chunk_index_retry_at = time.monotonic() + CHUNK_INDEX_RETRY_SECONDS
+            log.warning(
+                "search index failed, searching with FTS5 for %d s: %s",
+                CHUNK_INDEX_RETRY_SECONDS,
+                describe_error(exc),
+            )
+            return None
 
     # Sources -----------------------------------------------------------------------------
 
@@ -216,14 +250,19 @@ class SqlStore(AnalysisRepository, SubscriptionRepository, ConversationRepositor
 
         Any text is a valid query; one with no searchable words gives no passages.
         """
+        index = self._synced_chunk_index()
         with self._session() as session:
-            scored = search_chunks(
-                session=session,
-                query=query,
-                limit=limit,
-                document_ids=document_ids,
-                common_terms=self._common_terms(),
-            )
+            if index is not None:
+                terms = index.terms(extract_terms(query))
+                scored = index.search(terms, limit=limit, document_ids=document_ids)
+            else:
+                scored = search_chunks(
+                    session=session,
+                    query=query,
+                    limit=limit,
+                    document_ids=document_ids,
+                    common_terms=self._common_terms(),
+                )
             return documents.get_passages(session=session, scored_chunk_ids=scored)
 
 

@@ -161,6 +161,7 @@ def run_collect(
     with _progress() as progress:
         task = progress.add_task("Collecting", total=len(sources))
         report = briefbot.collector.collect(sources, on_outcome=_advance(progress, task))
+    briefbot.store.refresh_search_index()
     out.print(render_collect_table(report))
     for line in render_collect_notes(report):
         out.print(line, markup=False)

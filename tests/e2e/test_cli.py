@@ -68,6 +68,8 @@ def test_broken_source_fails_alone_and_is_recorded(run_cli: Run, tmp_path: Path)
         result = run_cli("collect", env=env)
     assert result.returncode == 0, result.stderr
     assert count_rows(tmp_path, "document") == 1
+    assert count_rows(tmp_path, "chunk_change") == 0  # the search index took the new chunks
+    assert (tmp_path / "briefbot.db-search" / "meta.json").is_file()
     assert "not a feed" in result.stdout  # the summary table names the reason
     with sqlite3.connect(tmp_path / "briefbot.db") as connection:
         health = dict(connection.execute("SELECT name, failure_count FROM source").fetchall())
