@@ -345,3 +345,47 @@ def signed_headers(body: str) -> dict[str, str]:
         "x-slack-request-timestamp": stamp,
         "x-slack-signature": sign(stamp, body.encode()),
     }
+
+
+def test_a_flood_of_forged_requests_is_logged_once_then_counted(
+    slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    bolt = build_bolt(slack)
+    events = EventQueue(bolt.app, signing_secret=SECRET, refusal_report_seconds=0.5)
+    forged = signed_headers("{}") | {"x-slack-signature": "v0=forged"}
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot.chat.slack.intake"):
+            for _ in range(50):
+                assert events.take("{}", forged) is Intake.UNSIGNED
+            assert len(caplog.records) == 1
+            time.sleep(0.6)
+            assert events.take("{}", forged) is Intake.UNSIGNED
+            assert events.take("{}", forged) is Intake.UNSIGNED  # held back again
+    finally:
+        events.close()
+
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages == [
+        "slack request refused: bad or stale signature",
+        "slack request refused: bad or stale signature (50 requests since the last report)",
+        "slack request refused: bad or stale signature",  # the one held back, at close
+    ]
+
+
+def test_forged_requests_do_not_hold_back_the_dispatcher(slack: FakeSlack) -> None:
+    bolt = build_bolt(slack)
+    bolt.gate.set()
+    events = EventQueue(bolt.app, signing_secret=SECRET, quiet_seconds=0.3, max_defer_seconds=60)
+    forged = signed_headers("{}") | {"x-slack-signature": "v0=forged"}
+    body = mention("how many fighters?")
+    try:
+        taken = time.monotonic()
+        assert events.take(body, signed_headers(body)) is Intake.ACKNOWLEDGED
+        while not bolt.mentions and time.monotonic() - taken < 3:
+            events.take("{}", forged)  # one every 10 ms, well inside the quiet window
+            time.sleep(0.01)
+
+        assert bolt.wait_for_mentions(1, timeout=1) == ["how many fighters?"]
+        assert bolt.handled_at[0] - taken < 1.5
+    finally:
+        events.close()

@@ -12,6 +12,8 @@ A request whose signature is wrong or stale is refused (401) before anything par
 JSON body that is not an object is refused as malformed (400). Everything else goes to bolt on
 the request's own thread, so its answer is bolt's: slash commands and buttons (their ack can
 carry a response), ``url_verification``, and any event that arrives while the queue is full.
+Refusals are logged at once, then at most once a minute with how many there were, so a flood
+of forged requests can't flood the log; only signed requests hold back the dispatcher.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ QUEUE_CAPACITY = 10_000  # at bolt's ~3 ms an event, a full queue is ~30 s of wo
 QUIET_SECONDS = 0.02
 MAX_DEFER_SECONDS = 0.5
 JSON = "application/json"
+REFUSAL_REPORT_SECONDS = 60.0
+UNSIGNED_REASON = "bad or stale signature"
+MALFORMED_REASON = "the JSON body is not an object"
 _STOP = None
 
 
@@ -49,6 +54,38 @@ class Intake(enum.Enum):
     UNSIGNED = "bad or stale signature: answer 401"
     MALFORMED = "signed, but the JSON body is not an object: answer 400"
     FOR_BOLT = "hand it to bolt now"
+
+
+class RefusalLog:
+    """Warnings for refused requests: the first one at once, then at most one line per reason
+    every ``interval`` seconds, counting the refusals held back since the last line."""
+
+    def __init__(self, interval: float = REFUSAL_REPORT_SECONDS) -> None:
+        self._interval = interval
+        self._lock = threading.Lock()
+        self._quiet_until = 0.0
+        self._held: dict[str, int] = {}
+
+    def refused(self, reason: str) -> None:
+        with self._lock:
+            self._held[reason] = self._held.get(reason, 0) + 1
+            now = time.monotonic()
+            if now < self._quiet_until:
+                return
+            self._quiet_until = now + self._interval
+            held, self._held = self._held, {}
+        self._report(held)
+
+    def flush(self) -> None:
+        """Log the refusals still held back (at shutdown)."""
+        with self._lock:
+            held, self._held = self._held, {}
+        self._report(held)
+
+    def _report(self, held: dict[str, int]) -> None:
+        for reason, count in held.items():
+            since = f" ({count} requests since the last report)" if count > 1 else ""
+            logger.warning("slack request refused: %s%s", reason, since)
 
 
 class EventQueue:
@@ -63,8 +100,10 @@ class EventQueue:
         capacity: int = QUEUE_CAPACITY,
         quiet_seconds: float = QUIET_SECONDS,
         max_defer_seconds: float = MAX_DEFER_SECONDS,
+        refusal_report_seconds: float = REFUSAL_REPORT_SECONDS,
     ) -> None:
         self._app = app
+        self._refusals = RefusalLog(refusal_report_seconds)
         self._quiet = quiet_seconds
         self._max_defer = max_defer_seconds
         self._verifier = SignatureVerifier(signing_secret=signing_secret)
@@ -77,15 +116,15 @@ class EventQueue:
 
     def take(self, body: str, headers: Headers) -> Intake:
         """Screen one request (its body decoded as UTF-8, a bad byte replaced)."""
-        self._last_arrival = now = time.monotonic()
         if not self._is_signed(body, headers):
-            logger.warning("slack request refused: bad or stale signature")
+            self._refusals.refused(UNSIGNED_REASON)
             return Intake.UNSIGNED
+        self._last_arrival = now = time.monotonic()
         if not _is_json(headers):
             return Intake.FOR_BOLT
         payload = _json_object(body)
         if payload is None:
-            logger.warning("slack request refused: the JSON body is not an object")
+            self._refusals.refused(MALFORMED_REASON)
             return Intake.MALFORMED
         if payload.get("type") != "event_callback":
             return Intake.FOR_BOLT
@@ -102,6 +141,7 @@ class EventQueue:
         with contextlib.suppress(queue.Full):
             self._queue.put(_STOP, timeout=timeout)
         self._thread.join(timeout=timeout)
+        self._refusals.flush()
         left = self._drop_queued()
         if left:
             logger.warning("slack: %d acknowledged events were not handled before shutdown", left)
