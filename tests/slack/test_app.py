@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from slack_bolt import App
 
+from bot.chat.slack.app import BOLT_LOGGER, build_bolt_logger
+from bot.chat.slack.client import build_web_client
 from bot.chat.slack.constants import ActionId
 from bot.chat.slack.server import SocketModeRunner
 from bot.domain.conversation import Feedback, ThreadRef
@@ -240,3 +243,18 @@ def test_a_failure_reaches_the_user_as_a_reference_not_a_traceback(
     assert "reference" in text
     reference = text.rsplit("reference ", 1)[1].rstrip(")")
     assert any(reference in record.getMessage() for record in caplog.records)
+
+
+def test_bolt_does_not_warn_that_the_token_is_unused_but_other_warnings_pass(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with FakeSlack() as slack, caplog.at_level(logging.WARNING, logger=BOLT_LOGGER):
+        App(  # as when SLACK_BOT_TOKEN is set: bolt reads it even though a client is given
+            client=build_web_client(slack.token, base_url=slack.base_url),
+            token=slack.token,
+            signing_secret="secret",
+            logger=build_bolt_logger(),
+        )
+        build_bolt_logger().warning("slack: another warning")
+
+    assert [r.getMessage() for r in caplog.records] == ["slack: another warning"]

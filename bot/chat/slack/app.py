@@ -16,6 +16,7 @@ from typing import Any
 from slack_bolt import Ack, App, Assistant, BoltContext, Respond, Say
 from slack_bolt.context.set_status import SetStatus
 from slack_bolt.context.set_suggested_prompts import SetSuggestedPrompts
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 
 from bot.chat.slack.commands import HELP_TEXT, Command, Verb
@@ -45,6 +46,24 @@ SUGGESTED_PROMPTS = (
     ("Claims under pressure", "Which declarations of victory does the newest evidence contradict?"),
 )
 WORKING_STATUS = "is reading the collected documents…"
+BOLT_LOGGER = "bot.chat.slack.bolt"
+
+
+class SkipTokenUnusedWarning(logging.Filter):
+    """Bolt warns that its token is unused whenever ``SLACK_BOT_TOKEN`` is set and a client is
+    given; Briefbot's client is built from that very token, so the warning is noise."""
+
+    message = warning_client_prioritized_and_token_skipped()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.message
+
+
+def build_bolt_logger() -> logging.Logger:
+    bolt_logger = logging.getLogger(BOLT_LOGGER)
+    if not any(isinstance(f, SkipTokenUnusedWarning) for f in bolt_logger.filters):
+        bolt_logger.addFilter(SkipTokenUnusedWarning())
+    return bolt_logger
 
 
 def build_slack_app(
@@ -65,7 +84,7 @@ def build_slack_app(
         request_verification_enabled=signing_secret is not None,
         process_before_response=False,
         listener_executor=executor,
-        logger=logging.getLogger("bot.chat.slack.bolt"),
+        logger=build_bolt_logger(),
     )
     responder = SlackResponder(client=client, conversation=services.conversation)
     runner = CommandRunner(services=services, responder=responder)
