@@ -24,7 +24,7 @@ Quick check: ``--mentions 20 --rounds 1 --chunks 10000 --questions 40 --repeat 1
    (``storage/chunk_index.py``), timed on its own. Then for QUESTIONS questions, REPEAT times,
    ``SqlStore.search_passages(q, limit=8)`` is timed against a bare FTS5 BM25 top-10 query on a
    raw sqlite3 connection with the question's words ORed, and against Briefbot's FTS5 path (the
-   fallback while another process writes the index: the words in more than half the chunks left
+   fallback while the index is being updated: the words in more than half the chunks left
    out, ``storage/fts_terms.py``). How many of the index's top 8 are in FTS5's exact BM25 top 8
    is counted too. Target: Briefbot p95 within 1.5x of the bare query's.
 3. Answer overhead: ``ConversationService.answer`` (the Slack path's call) on that database with

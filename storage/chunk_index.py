@@ -11,8 +11,8 @@ time. Triggers append every chunk change to ``chunk_change`` (migration 0005); b
 ``(generation, applied seq)`` both in the index (a meta document) and in ``search_index_state``.
 The index is trusted only while the two records agree; otherwise (a database restored from a
 backup, another database's index, a crash between the two writes) it is rebuilt from the chunk
-table. When another process holds the writer lock, ``sync`` says so and the caller searches
-with FTS5 instead, so a search never waits on another process.
+table. While another thread or process is updating the index, ``sync`` says so and the caller
+searches with FTS5 instead, so a search never waits for a build.
 """
 
 from __future__ import annotations
@@ -116,12 +116,15 @@ class ChunkIndex:
         return found
 
     def sync(self, engine: Engine) -> bool:
-        """Bring the index up to the database's chunks; False if another process is writing it
-        (the caller searches some other way this time)."""
-        with self._lock:
-            with engine.connect() as connection:
-                if self._is_current(connection):
-                    return True
+        """Bring the index up to the database's chunks; False while another thread or process
+        is updating it (the caller searches some other way this time rather than wait: a first
+        build takes seconds)."""
+        with engine.connect() as connection:
+            if self._is_current(connection):
+                return True
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
             writer = self._try_writer()
             if writer is None:
                 return False
@@ -131,6 +134,8 @@ class ChunkIndex:
                 writer.wait_merging_threads()  # also drops the writer and its lock
             self._index.reload()
             return True
+        finally:
+            self._lock.release()
 
     def search(
         self, terms: Sequence[str], *, limit: int, document_ids: Sequence[int] | None = None

@@ -59,7 +59,7 @@ class SqlStore(AnalysisRepository, SubscriptionRepository, ConversationRepositor
 
     def _synced_chunk_index(self) -> ChunkIndex | None:
         """The SQLite database's tantivy chunk index, brought up to date; None on PostgreSQL,
-        while another process writes the index, or when it fails (FTS5 answers then)."""
+        while the index is being updated, or when it fails (FTS5 answers then)."""
         if self._engine.dialect.name != SQLITE or time.monotonic() < self._chunk_index_retry_at:
             return None
         try:

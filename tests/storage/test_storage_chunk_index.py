@@ -266,3 +266,17 @@ def test_refresh_brings_the_index_up_to_date_before_any_question(
     store.refresh_search_index()
     assert count(engine, "chunk_change") == 0
     assert (index_path_for(str(database)) / "meta.json").is_file()
+
+
+def test_while_another_thread_updates_the_index_fts5_answers_instead_of_waiting(
+    store: SqlStore, engine: Engine
+) -> None:
+    add(store, IG, "ig")
+    assert found_text(store, "fighters") == [IG]
+    index = store._chunk_index
+    assert index is not None
+    empty_fts5(engine)
+    add(store, CAMPS, "camps")  # FTS5 now holds only CAMPS, the index only IG
+    with index._lock:  # as while a build runs on another thread
+        assert found_text(store, "camps fighters") == [CAMPS]  # FTS5 answered, at once
+    assert found_text(store, "camps fighters") == [CAMPS, IG]  # the index, brought up to date
