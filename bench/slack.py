@@ -875,9 +875,8 @@ def bench_retrieval(path: Path, questions: Sequence[str], *, repeat: int) -> dic
 
 def shared_top(store: SqlStore, session: Session, question: str, k: int = 8) -> int:
     """How many of the chunk index's top k are in FTS5's exact BM25 top k (every word ORed)."""
-    index = store._synced_chunk_index()
-    assert index is not None
-    indexed = index.search(index.terms(extract_terms(question)), limit=k)
+    indexed = store._search_chunk_index(question, k)
+    assert indexed is not None
     exact = search_chunks(session=session, query=question, limit=k)
     return len({chunk_id for chunk_id, _ in indexed} & {chunk_id for chunk_id, _ in exact})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -46,6 +47,10 @@ class SqlStore(AnalysisRepository, SubscriptionRepository, ConversationRepositor
     _chunk_index: ChunkIndex | None = None
     _chunk_index_retry_at = 0.0
 
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self._chunk_index_lock = threading.Lock()
+
     def _common_terms(self) -> CommonTerms | None:
         """The search's cache of common words, made on the first SQLite search."""
         if self._common is None and self._engine.dialect.name == SQLITE:
@@ -55,17 +60,28 @@ class SqlStore(AnalysisRepository, SubscriptionRepository, ConversationRepositor
     def refresh_search_index(self) -> None:
         """Bring the SQLite chunk index up to the stored chunks now (after collecting, at
         start-up), so the next question doesn't wait for it; nothing to do on PostgreSQL."""
-        self._synced_chunk_index()
+        self._search_chunk_index(None)
 
-    def _synced_chunk_index(self) -> ChunkIndex | None:
-        """The SQLite database's tantivy chunk index, brought up to date; None on PostgreSQL,
-        while the index is being updated, or when it fails (FTS5 answers then)."""
+    def _search_chunk_index(
+        self, query: str | None, limit: int = 0, document_ids: Sequence[int] | None = None
+    ) -> list[tuple[int, float]] | None:
+        """``query`` searched in the SQLite database's tantivy chunk index, brought up to date
+        first (only that, without a query). None on PostgreSQL, while the index is being
+        updated, or when it fails: FTS5 answers then."""
         if self._engine.dialect.name != SQLITE or time.monotonic() < self._chunk_index_retry_at:
             return None
         try:
-            if self._chunk_index is None:
-                self._chunk_index = open_chunk_index(self._engine.url.database)
-            return self._chunk_index if self._chunk_index.sync(self._engine) else None
+            with self._chunk_index_lock:
+                if self._chunk_index is None:
+                    self._chunk_index = open_chunk_index(self._engine.url.database)
+                index = self._chunk_index
+            if not index.sync(self._engine):
+                return None
+            if query is None:
+                return []
+            return index.search(
+                index.terms(extract_terms(query)), limit=limit, document_ids=document_ids
+            )
         except (ValueError, OSError, sa.exc.SQLAlchemyError) as exc:
             # Reopened (and rebuilt if need be) on a later search; FTS5 answers meanwhile.
             self._chunk_index = None
@@ -250,12 +266,9 @@ class SqlStore(AnalysisRepository, SubscriptionRepository, ConversationRepositor
 
         Any text is a valid query; one with no searchable words gives no passages.
         """
-        index = self._synced_chunk_index()
+        scored = self._search_chunk_index(query, limit, document_ids)
         with self._session() as session:
-            if index is not None:
-                terms = index.terms(extract_terms(query))
-                scored = index.search(terms, limit=limit, document_ids=document_ids)
-            else:
+            if scored is None:
                 scored = search_chunks(
                     session=session,
                     query=query,
