@@ -5,7 +5,7 @@ They are frozen dataclasses: storage converts rows into these, renderers read on
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -217,6 +217,27 @@ class IndicatorObservation:
         """A figure (a value, range or bound), not an unquantified mention."""
         return self.low is not None or self.high is not None
 
+    def is_implied_by(self, other: IndicatorObservation) -> bool:
+        """True for a lower bound ("at least 1,000") that ``other``, a closed figure of the
+        same indicator and unit, already meets ("14,000–18,000"): beside that figure the bound
+        tells a reader nothing, and shown as the newer value it reads as a fall."""
+        return (
+            self.low is not None
+            and self.high is None
+            and other.indicator == self.indicator
+            and other.unit == self.unit
+            and other.low is not None
+            and other.high is not None
+            and other.low >= self.low
+        )
+
+
+def drop_implied_bounds(
+    observations: Sequence[IndicatorObservation],
+) -> list[IndicatorObservation]:
+    """One document's ``observations`` without the lower bounds another of them implies."""
+    return [obs for obs in observations if not any(obs.is_implied_by(o) for o in observations)]
+
 
 @dataclass(frozen=True, slots=True)
 class AnalysisResult:
@@ -280,6 +301,19 @@ class StoredObservation:
 
     observation: IndicatorObservation
     document: Document
+
+
+def drop_implied_stored(observations: Sequence[StoredObservation]) -> list[StoredObservation]:
+    """``observations`` without each lower bound that a closed figure from the same document
+    implies (see ``IndicatorObservation.is_implied_by``); the order is kept."""
+    by_document: dict[int, list[IndicatorObservation]] = {}
+    for stored in observations:
+        by_document.setdefault(stored.document.id, []).append(stored.observation)
+    return [
+        stored
+        for stored in observations
+        if not any(stored.observation.is_implied_by(o) for o in by_document[stored.document.id])
+    ]
 
 
 @dataclass(frozen=True, slots=True)

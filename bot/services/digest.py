@@ -31,6 +31,8 @@ from bot.domain.models import (
     StoredAnalysis,
     StoredClaim,
     StoredObservation,
+    drop_implied_bounds,
+    drop_implied_stored,
 )
 from bot.ports import AnalysisStore, SourceStore
 
@@ -94,7 +96,7 @@ class DigestService:
         )
         numbering = _Numbering()
         statements = _build_statements(analyses, numbering)
-        history = self.store.list_observations(lens_id=self.lens.id)
+        history = drop_implied_stored(self.store.list_observations(lens_id=self.lens.id))
         evidence = _build_evidence(analyses, history, self.lens, numbering)
         pressure = _build_under_pressure(
             self.store.list_claims(lens_id=self.lens.id), history, self.lens, numbering
@@ -188,7 +190,11 @@ def _build_evidence(
 def _rank_observations(
     analyses: Sequence[StoredAnalysis],
 ) -> list[tuple[StoredAnalysis, IndicatorObservation]]:
-    pairs = [(analysis, obs) for analysis in analyses for obs in analysis.result.indicators]
+    pairs = [
+        (analysis, obs)
+        for analysis in analyses
+        for obs in drop_implied_bounds(analysis.result.indicators)
+    ]
     return sorted(
         pairs,
         key=lambda pair: (

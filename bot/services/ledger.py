@@ -26,6 +26,7 @@ from bot.domain.models import (
     StoredAnalysis,
     StoredClaim,
     StoredObservation,
+    drop_implied_stored,
 )
 from bot.domain.quotes import find_quote
 
@@ -121,11 +122,14 @@ class LedgerService:
         ]
 
     def _observations(self) -> list[StoredObservation]:
-        return [
-            stored
-            for stored in self.store.list_observations(lens_id=self.lens.id)
-            if _is_verbatim(stored.observation.quote, stored.document)
-        ]
+        """Verified observations, less the lower bounds their document's own figures imply."""
+        return drop_implied_stored(
+            [
+                stored
+                for stored in self.store.list_observations(lens_id=self.lens.id)
+                if _is_verbatim(stored.observation.quote, stored.document)
+            ]
+        )
 
     def _evidence(self) -> list[LedgerEvidence]:
         """Observations of lens indicators, tagged with their bearing: figures before

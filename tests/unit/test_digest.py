@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.chat.console.render import render_digest
+from bot.domain.models import DocumentKind, IndicatorObservation, Stance, drop_implied_bounds
 from bot.services.digest import DigestService, compose_bottom_line, estimative_word
 
-from .digest_fixtures import LENS, LedgerStore
+from .digest_fixtures import (
+    LENS,
+    NEW_FIGURE,
+    REPORT_TEXT,
+    LedgerStore,
+    analysis,
+    make_document,
+    span,
+)
 
 NOW = datetime(2019, 8, 7, 7, 30, tzinfo=UTC)
 SNAPSHOT = Path(__file__).parent / "snapshots" / "digest.txt"
@@ -63,3 +73,42 @@ def test_console_rendering_matches_snapshot() -> None:
         "SOURCES",
     ):
         assert section in text
+
+
+VAGUE_TEXT = REPORT_TEXT + " It aims to free thousands of detained members."
+
+
+def vague_bound(text: str = VAGUE_TEXT, **figure: float) -> IndicatorObservation:
+    quote = "It aims to free thousands of detained members."
+    return IndicatorObservation(
+        "fighter_strength",
+        quote,
+        *span(text, quote),
+        unit="people",
+        as_of=date(2019, 8, 6),
+        **figure,  # type: ignore[arg-type]
+    )
+
+
+def test_a_lower_bound_that_the_documents_own_range_meets_is_left_out() -> None:
+    """ "Thousands" (at least 1,000) beside the same report's 14,000-18,000 adds nothing, and
+    listed as the newer value it would read as a fall from 14,000-18,000."""
+    store = LedgerStore()
+    report = make_document(2, VAGUE_TEXT, DocumentKind.REPORT, date(2019, 8, 6))
+    bound = vague_bound(low=1000)
+    store.analyses[1] = analysis(report, Stance.SUPPORTS_PREMATURE, indicators=(NEW_FIGURE, bound))
+    digest = DigestService(store=store, lens=LENS).build(since=None, now=NOW)  # type: ignore[arg-type]
+    assert [(e.low, e.high) for e in digest.evidence] == [(14000, 18000)]
+
+
+def test_a_bound_is_kept_when_it_says_more_than_the_documents_figures() -> None:
+    range_ = NEW_FIGURE
+    assert vague_bound(low=1000).is_implied_by(range_)
+    assert not vague_bound(low=20000).is_implied_by(range_)  # more than the range: news
+    assert not vague_bound(high=20000).is_implied_by(range_)  # "up to" is an estimate's top
+    assert not vague_bound(low=1000, high=1000).is_implied_by(range_)  # an exact figure
+    assert not replace(vague_bound(low=1000), unit="attacks").is_implied_by(range_)
+    assert not replace(vague_bound(low=1000), indicator="detainees").is_implied_by(range_)
+    assert not vague_bound(low=1000).is_implied_by(replace(range_, high=None))  # two bounds
+    kept = drop_implied_bounds([vague_bound(low=1000), vague_bound(low=20000), range_])
+    assert [(o.low, o.high) for o in kept] == [(20000, None), (14000, 18000)]

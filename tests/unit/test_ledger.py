@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -234,6 +234,25 @@ def test_series_rows_filter_by_indicator_and_refuse_unknown_names(store: MemoryS
     assert len(ledger.series_rows()) == 5
     with pytest.raises(ConfigError, match="no indicator named 'fighters'"):
         ledger.series_rows("fighters")
+
+
+def test_a_lower_bound_its_documents_range_meets_is_not_a_value_of_the_series(
+    store: MemoryStore,
+) -> None:
+    """The report's "at least 1,000" beside its 14,000-18,000 would chart as a fall."""
+    ranged = replace(store.observations[3].observation, high=18_000)
+    store.observations[3] = StoredObservation(ranged, REPORT)
+    bound = replace(ranged, low=1_000, high=None, as_of=date(2019, 7, 1))
+    store.observations.append(StoredObservation(bound, REPORT))
+    ledger = LedgerService(store, LENS)
+
+    assert [(row.low, row.high) for row in ledger.series_rows("fighter_strength")] == [
+        (17_100, 17_100),
+        (2_000, 2_000),
+        (14_000, 18_000),
+    ]
+    latest = {item.indicator: item for item in ledger.latest_values()}
+    assert latest["fighter_strength"].latest.observation.low == 14_000
 
 
 def test_renderers_show_the_ledger(store: MemoryStore) -> None:
