@@ -309,11 +309,8 @@ def drop_implied_stored(observations: Sequence[StoredObservation]) -> list[Store
     by_document: dict[int, list[IndicatorObservation]] = {}
     for stored in observations:
         by_document.setdefault(stored.document.id, []).append(stored.observation)
-    return [
-        stored
-        for stored in observations
-        if not any(stored.observation.is_implied_by(o) for o in by_document[stored.document.id])
-    ]
+    kept = {document: drop_implied_bounds(group) for document, group in by_document.items()}
+    return [stored for stored in observations if stored.observation in kept[stored.document.id]]
 
 
 @dataclass(frozen=True, slots=True)
